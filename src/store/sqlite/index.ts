@@ -1,0 +1,76 @@
+/**
+ * @module store/sqlite
+ * The embedded default store: one SQLite file in `$CLOUDMESH_HOME`, opened with better-sqlite3 in WAL mode
+ * with a busy timeout, so several `cm` processes (and the server) can write at once without losing anything.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { BackendError, UserError } from '../../core/errors.ts';
+import type { Store } from '../../core/store.ts';
+import { createSqlStore } from '../sql/sql-store.ts';
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** How long a writer waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+  /** Bring the schema up to date on open (default true). */
+  migrate?: boolean;
+}
+
+/** Open (creating if needed) the SQLite store at `path` and migrate it to the current schema. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const { path } = options;
+  // better-sqlite3 is a native addon, so it stays outside the bundle and loads through require.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let raw: import('better-sqlite3').Database;
+  try {
+    raw = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+  } catch (error) {
+    throw describe(error, path, 'open');
+  }
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+  const store = createSqlStore(db, {
+    backend: 'sqlite',
+    location: path,
+    types: { key: 'text', text: 'text' },
+    beginWrite: 'BEGIN IMMEDIATE',
+    upsertStyle: 'on-conflict',
+    async backup(fromVersion) {
+      const target = `${path}.schema-v${fromVersion}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+      await sql`VACUUM INTO ${target}`.execute(db);
+      return target;
+    },
+    describeError: (error, operation) => describe(error, path, operation),
+    async destroy() {
+      await db.destroy();
+    },
+  });
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+function describe(error: unknown, path: string, operation: string): Error {
+  const code = (error as { code?: string })?.code;
+  if (code === 'SQLITE_NOTADB') {
+    return new UserError(`${path} is not a SQLite database; cloudmesh left it untouched`, {
+      hint: 'move the file away, or point database.path in cloudmesh.yaml at another file',
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new UserError(`cannot open the database ${path}`, { cause: error, hint: 'check that the directory exists and is writable' });
+  }
+  return new BackendError('sqlite', operation, error, `sqlite: could not ${operation} (${(error as Error)?.message ?? error})`);
+}

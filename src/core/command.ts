@@ -49,6 +49,8 @@ export interface Reporter {
   warn(message: string): void;
   /** A determinate progress bar on a TTY; nothing otherwise. */
   progress(label: string, total: number): Progress;
+  /** Stream part of the command's data as it arrives (`hpc output --follow`); goes where results go. */
+  data(text: string): void;
 }
 export interface Progress {
   tick(n?: number): void;
@@ -109,6 +111,8 @@ export interface CommandSpec<I = any, O = unknown> {
   rest?: { method: 'GET' | 'POST' | 'DELETE'; path: string } | false;
   /** Default table columns, in order. */
   columns?: readonly string[];
+  /** Format used when the user gives no --output (nested data such as the config reads best as yaml). */
+  defaultOutput?: 'table' | 'json' | 'yaml' | 'csv';
   run(ctx: Context, input: I): Promise<O | Outcome<O>>;
 }
 

@@ -259,12 +259,12 @@ class SqlCollection<R> implements Collection<R> {
     if (Object.keys(updates).length === 0) {
       await (this.#store.impl.upsertStyle === 'on-duplicate-key'
         ? insert.onDuplicateKeyUpdate(values)
-        : insert.onConflict((oc) => oc.columns(this.#layout.key as string[]).doNothing())).execute();
+        : insert.onConflict((oc) => oc.columns([...this.#layout.key] as string[]).doNothing())).execute();
       return;
     }
     await (this.#store.impl.upsertStyle === 'on-duplicate-key'
       ? insert.onDuplicateKeyUpdate(updates)
-      : insert.onConflict((oc) => oc.columns(this.#layout.key as string[]).doUpdateSet(updates))).execute();
+      : insert.onConflict((oc) => oc.columns([...this.#layout.key] as string[]).doUpdateSet(updates))).execute();
   }
 
   #filter<Q extends { where: (...args: any[]) => Q }>(query: Q, where: Where<R>): Q {

@@ -3,7 +3,7 @@
  * The embedded default store: one SQLite file in `$CLOUDMESH_HOME`, opened with better-sqlite3 in WAL mode
  * with a busy timeout, so several `cm` processes (and the server) can write at once without losing anything.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -28,6 +28,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let raw: import('better-sqlite3').Database;
   try {
     raw = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
+    // State is the user's own, like the config: keep the file private.
+    chmodSync(path, 0o600);
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
   } catch (error) {

@@ -1,10 +1,10 @@
 /**
- * @module cli/tokenize
+ * @module core/words
  * Splits a shell or script line into words the way a POSIX shell would (quotes, backslashes), and
  * expands `$name` from cloudmesh variables while doing so. The result is an argument array: no word is
  * ever handed to a system shell, so `;`, `|` and `$(…)` in a line are just characters.
  */
-import { UserError } from '../core/errors.ts';
+import { UserError } from './errors.ts';
 
 /** How `$name` is resolved: a cloudmesh variable, `$os.NAME` from the environment. Undefined leaves it as typed. */
 export type VarLookup = (name: string) => string | undefined;

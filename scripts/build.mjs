@@ -1,0 +1,37 @@
+// Builds what `cm` and `import 'cloudmesh'` run: one esbuild pass with code splitting, so the CLI entry stays
+// tiny and each command group, store backend and provider loads only when used. Native and heavy packages
+// stay external and are loaded from node_modules at run time. Then emits .d.ts files for the library.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+const started = Date.now();
+await build({
+  entryPoints: {
+    cli: 'src/cli/entry.ts',
+    index: 'src/index.ts',
+    'local-runner': 'src/providers/hpc/local/runner.ts',
+  },
+  outdir: 'dist',
+  // Chunks sit beside the entries: the local scheduler finds local-runner.js relative to its own chunk.
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  sourcemap: 'linked',
+  minifySyntax: true,
+  legalComments: 'none',
+  external: ['better-sqlite3', 'pg', 'mysql2', 'mongodb', 'ssh2', '@aws-sdk/*', '@azure/*', 'dockerode'],
+  define: { __CM_VERSION__: JSON.stringify(pkg.version) },
+  // Bundled CommonJS code may call require(); give ESM chunks one.
+  banner: { js: 'import { createRequire as __cmCreateRequire } from "node:module"; const require = __cmCreateRequire(import.meta.url);' },
+  logLevel: 'warning',
+});
+
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+console.log(`built dist/ in ${Date.now() - started} ms`);

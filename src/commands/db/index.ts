@@ -1,0 +1,31 @@
+/**
+ * @module commands/db
+ * `db info`, `db migrate`.
+ */
+import { defineCommand } from '../../core/command.ts';
+
+const info = defineCommand<Record<string, never>, unknown>({
+  path: ['db', 'info'],
+  summary: 'Show the state backend, where it is, its schema version and row counts',
+  examples: ['cm db info', 'cm db info --output json'],
+  async run(ctx) {
+    const info = await (await ctx.store()).info();
+    return { backend: info.backend, location: info.location, schema_version: info.schemaVersion, latest_schema_version: info.latestSchemaVersion, ...prefix(info.counts) };
+  },
+});
+
+const migrate = defineCommand<Record<string, never>, unknown>({
+  path: ['db', 'migrate'],
+  summary: 'Bring the database schema up to date (a backup is written first)',
+  examples: ['cm db migrate'],
+  changesState: true,
+  async run(ctx) {
+    return (await ctx.store()).migrate();
+  },
+});
+
+function prefix(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([name, n]) => [`rows_${name}`, n]));
+}
+
+export const commands = [info, migrate];

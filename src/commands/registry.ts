@@ -1,0 +1,38 @@
+/**
+ * @module commands/registry
+ * The one list of command groups. Each group is a module exporting `commands: CommandSpec[]`, imported
+ * only when a command line names it (or when help/completion need them all), so a one-shot `cm` loads
+ * just the group it runs.
+ */
+import type { CommandSpec } from '../core/command.ts';
+
+/** A first word of the command line and where its specs live. */
+export interface CommandGroup {
+  name: string;
+  summary: string;
+  load: () => Promise<{ commands: readonly CommandSpec[] }>;
+}
+
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { name: 'default', summary: 'Defaults for clouds, clusters and commands', load: () => import('./default/index.ts') },
+  { name: 'var', summary: 'Variables that expand as $name on any line', load: () => import('./var/index.ts') },
+  { name: 'config', summary: 'Show and check cloudmesh.yaml (secrets masked)', load: () => import('./config/index.ts') },
+  { name: 'db', summary: 'The state database: backend, schema, row counts', load: () => import('./db/index.ts') },
+  { name: 'hpc', summary: 'Batch jobs on HPC clusters (the local cluster always exists)', load: () => import('./hpc/index.ts') },
+  { name: 'vm', summary: 'Virtual machines across clouds', load: () => import('./vm/index.ts') },
+  { name: 'status', summary: 'One view of every VM and job, with source and age', load: () => import('./status/index.ts') },
+  { name: 'audit', summary: 'The record of state-changing commands', load: () => import('./audit/index.ts') },
+  { name: 'help', summary: 'Help on commands', load: () => import('./builtin/index.ts') },
+  { name: 'completion', summary: 'Shell completion scripts', load: () => import('./builtin/index.ts') },
+  { name: 'shell', summary: 'The interactive shell', load: () => import('./builtin/index.ts') },
+  { name: 'exec', summary: 'Run a script of cm commands', load: () => import('./builtin/index.ts') },
+  { name: 'version', summary: 'Print the version', load: () => import('./builtin/index.ts') },
+];
+
+/** Load the groups a command line may refer to: the one its first word names, or all of them. */
+export async function loadCommands(firstWord?: string): Promise<CommandSpec[]> {
+  const named = firstWord ? COMMAND_GROUPS.filter((g) => g.name === firstWord) : [];
+  const groups = named.length > 0 ? named : COMMAND_GROUPS;
+  const modules = await Promise.all([...new Set(groups.map((g) => g.load))].map((load) => load()));
+  return [...new Set(modules.flatMap((m) => m.commands))];
+}

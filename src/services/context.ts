@@ -1,0 +1,141 @@
+/**
+ * @module services/context
+ * Builds the `Context` every command runs in. Config, store and schedulers open on first use and stay
+ * open for the life of the context, so the long-lived shell and server reuse them across commands while a
+ * one-shot `cm` pays only for what its command touches.
+ */
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CommandSpec, Context, Face, Reporter } from '../core/command.ts';
+import type { Config } from '../core/config.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { Scheduler } from '../core/scheduler.ts';
+import type { Store } from '../core/store.ts';
+import { didYouMean } from '../core/suggest.ts';
+
+/** Options for `createContext`; everything has a sensible default for library use. */
+export interface ContextOptions {
+  /** `$CLOUDMESH_HOME`; default from `env.CLOUDMESH_HOME`, else `~/.cloudmesh`. */
+  home?: string;
+  env?: Record<string, string | undefined>;
+  face?: Face;
+  signal?: AbortSignal;
+  out?: Reporter;
+  dryRun?: boolean;
+  now?: () => Date;
+  /** Command specs for `help`/completion (the CLI passes the loaded registry). */
+  commands?: () => readonly CommandSpec[];
+}
+
+/** A context plus the means to release what it opened. */
+export interface OwnedContext extends Context {
+  /** Close the store and every scheduler connection. Safe to call twice. */
+  close(): Promise<void>;
+  /** A context sharing this one's open resources but with other per-command settings. */
+  derive(overrides: { face?: Face; dryRun?: boolean; signal?: AbortSignal }): OwnedContext;
+  /** The config if it has been loaded already (for scrubbing secrets out of error text). */
+  loadedConfig(): Config | undefined;
+}
+
+/** Where cloudmesh keeps its files for this environment. */
+export function resolveHome(env: Record<string, string | undefined>): string {
+  return resolve(env.CLOUDMESH_HOME || join(homedir(), '.cloudmesh'));
+}
+
+const silent: Reporter = {
+  info() {},
+  warn() {},
+  progress: () => ({ tick() {}, done() {} }),
+  data() {},
+};
+
+interface Shared {
+  home: string;
+  env: Record<string, string | undefined>;
+  out: Reporter;
+  now: () => Date;
+  commands: () => readonly CommandSpec[];
+  config?: Promise<Config>;
+  loaded?: Config;
+  store?: Promise<Store>;
+  schedulers: Map<string, Promise<Scheduler>>;
+}
+
+/** Create a context. Nothing is opened until a command asks for it. */
+export function createContext(options: ContextOptions = {}): OwnedContext {
+  const env = options.env ?? process.env;
+  const shared: Shared = {
+    home: options.home ? resolve(options.home) : resolveHome(env),
+    env,
+    out: options.out ?? silent,
+    now: options.now ?? (() => new Date()),
+    commands: options.commands ?? (() => []),
+    schedulers: new Map(),
+  };
+  return build(shared, options.face ?? 'api', options.dryRun ?? false, options.signal ?? new AbortController().signal);
+}
+
+function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal): OwnedContext {
+  const context: OwnedContext = {
+    home: shared.home,
+    env: shared.env,
+    face,
+    signal,
+    out: shared.out,
+    dryRun,
+    now: shared.now,
+    commands: () => shared.commands(),
+    async user() {
+      const config = await context.config();
+      return config.profile.user || shared.env.USER || userInfo().username;
+    },
+    config() {
+      shared.config ??= import('../config/load.ts').then(async ({ loadConfig }) => {
+        const config = await loadConfig(shared.home, shared.env, (message) => shared.out.warn(message));
+        shared.loaded = config;
+        return config;
+      });
+      return shared.config;
+    },
+    store() {
+      shared.store ??= (async () => {
+        const config = await context.config();
+        const { openStore } = await import('../store/registry.ts');
+        return openStore(config.database, shared.home);
+      })();
+      // A failed open must not be cached: the next command (in the shell) should try again.
+      shared.store.catch(() => (shared.store = undefined));
+      return shared.store;
+    },
+    scheduler(cluster) {
+      let scheduler = shared.schedulers.get(cluster);
+      if (!scheduler) {
+        scheduler = (async () => {
+          const config = await context.config();
+          const clusterConfig = config.clusters[cluster];
+          if (!clusterConfig) {
+            throw new NotFoundError(`no cluster named "${cluster}"${didYouMean(cluster, Object.keys(config.clusters))}`, {
+              hint: 'registered clusters: ' + Object.keys(config.clusters).join(', '),
+            });
+          }
+          const { createScheduler } = await import('../providers/hpc/registry.ts');
+          return createScheduler(cluster, clusterConfig, shared.home);
+        })();
+        scheduler.catch(() => shared.schedulers.delete(cluster));
+        shared.schedulers.set(cluster, scheduler);
+      }
+      return scheduler;
+    },
+    loadedConfig: () => shared.loaded,
+    derive: (overrides) => build(shared, overrides.face ?? face, overrides.dryRun ?? dryRun, overrides.signal ?? signal),
+    async close() {
+      const schedulers = [...shared.schedulers.values()];
+      shared.schedulers.clear();
+      for (const pending of schedulers) await pending.then((s) => s.close()).catch(() => undefined);
+      const store = shared.store;
+      shared.store = undefined;
+      if (store) await store.then((s) => s.close()).catch(() => undefined);
+    },
+  };
+  return context;
+}

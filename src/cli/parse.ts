@@ -91,8 +91,7 @@ function parseArguments(spec: CommandSpec, words: readonly string[], globals: Re
     const word = words[i]!;
     if (onlyPositionals || !word.startsWith('-') || word === '-' || /^-\d/.test(word)) {
       loose.push(word);
-      // Once the variadic positional has started, the rest belongs to it (`hpc run ls -la`).
-      if (isVariadicReached(positionals, loose.length)) onlyPositionals = true;
+      if (isPassthroughReached(positionals, loose.length)) onlyPositionals = true;
       continue;
     }
     if (word === '--') {
@@ -129,9 +128,10 @@ function parseArguments(spec: CommandSpec, words: readonly string[], globals: Re
   return input;
 }
 
-function isVariadicReached(positionals: readonly PositionalSpec[], count: number): boolean {
-  const variadicIndex = positionals.findIndex((p) => p.variadic);
-  return variadicIndex >= 0 && count > variadicIndex;
+/** Once a passthrough positional has started, the rest of the line belongs to it (`hpc run ls -la`). */
+function isPassthroughReached(positionals: readonly PositionalSpec[], count: number): boolean {
+  const index = positionals.findIndex((p) => p.variadic && p.passthrough);
+  return index >= 0 && count > index;
 }
 
 function assignPositionals(spec: CommandSpec, positionals: readonly PositionalSpec[], loose: string[], input: Record<string, unknown>): void {

@@ -34,6 +34,11 @@ export interface PositionalSpec {
   type?: 'string' | 'number';
   required?: boolean;
   variadic?: boolean;
+  /**
+   * With `variadic`: once the first word of it appears, every later word belongs to it, options included
+   * (`hpc run ls -la` passes `-la` to ls, as sbatch passes words after the script to the script).
+   */
+  passthrough?: boolean;
   choices?: readonly string[];
   complete?: CompletionSource;
   secret?: boolean;

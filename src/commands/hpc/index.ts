@@ -35,7 +35,7 @@ const run = defineCommand<RunInput, unknown>({
     'without a shell; a single quoted word is split like a shell line but never given to a shell. Use --shell to run one ' +
     'line through /bin/sh (pipes, redirection). Options go before the command: words after it belong to the command.',
   examples: ['cm hpc run ./train.sh --name train', 'cm hpc run --time 10 python3 -c "print(42)"', 'cm hpc run --shell "sort data | uniq -c > counts"'],
-  positionals: [{ name: 'command', required: true, variadic: true, complete: 'file', description: 'SCRIPT file, or COMMAND [ARGS...]' }],
+  positionals: [{ name: 'command', required: true, variadic: true, passthrough: true, complete: 'file', description: 'SCRIPT file, or COMMAND [ARGS...]' }],
   options: [
     cluster,
     { name: 'name', short: 'n', type: 'string', value: 'NAME', description: 'Job name (default job-<id>)' },

@@ -44,7 +44,8 @@ export function cm(home: string, args: readonly string[], options: { input?: str
 
 /** Run `cm … --output json` and parse stdout; fails loudly with stderr when the command failed. */
 export async function cmJson<T = unknown>(home: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<T> {
-  const result = await cm(home, [...args, '--output', 'json'], options);
+  // Leading, so it is a global option even before a command that passes later words through (hpc run).
+  const result = await cm(home, ['--output', 'json', ...args], options);
   if (result.code !== 0) throw new Error(`cm ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }

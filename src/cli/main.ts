@@ -9,6 +9,7 @@ import { loadCommands } from '../commands/registry.ts';
 import { createContext } from '../services/context.ts';
 import { createReporter, useColor } from '../output/reporter.ts';
 import { complete } from './complete.ts';
+import { firstCommandWord } from './parse.ts';
 import { Session } from './session.ts';
 import type { CommandSpec } from '../core/command.ts';
 
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     const script = words[0] !== undefined && words[0].endsWith('.cm') && existsSync(words[0]) ? words[0] : undefined;
     const interactive = words.length === 0 || (words.length === 1 && words[0] === 'shell');
     const needsAll = script !== undefined || interactive || words.includes('--help') || words.includes('-h') || words[0] === 'help';
-    specs = await loadCommands(needsAll ? undefined : words.find((w) => !w.startsWith('-')));
+    specs = await loadCommands(needsAll ? undefined : firstCommandWord(words));
     if (script) return await session().runScript(script, { keepGoing: flags.keepGoing || words.includes('--keep-going') });
     if (interactive) {
       const { runShell } = await import('./shell.ts');

@@ -63,6 +63,11 @@ export function parseCommandLine(words: readonly string[], specs: readonly Comma
   return { spec, input, globals: toGlobals(values) };
 }
 
+/** The first command word, after any leading global options (`cm -o json var list` → `var`). */
+export function firstCommandWord(words: readonly string[]): string | undefined {
+  return words[takeLeadingGlobals(words).used];
+}
+
 /** Globals given before the command words (`cm --output json var list`). */
 function takeLeadingGlobals(words: readonly string[]): { used: number; values: Record<string, unknown> } {
   const values: Record<string, unknown> = {};

@@ -161,7 +161,7 @@ export class Session {
     if (data === undefined || data === null || data === '') return;
     format ??= spec.defaultOutput;
     if (typeof data === 'string' && (format === undefined || format === 'table')) {
-      this.io.stdout(data.endsWith('\n') ? data : `${data}\n`);
+      this.io.stdout(spec.raw || data.endsWith('\n') ? data : `${data}\n`);
       return;
     }
     const { render } = await import('../output/render.ts');

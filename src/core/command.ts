@@ -116,6 +116,8 @@ export interface CommandSpec<I = any, O = unknown> {
   rest?: { method: 'GET' | 'POST' | 'DELETE'; path: string } | false;
   /** Default table columns, in order. */
   columns?: readonly string[];
+  /** The command returns text to print byte for byte (job output): no newline is added. */
+  raw?: boolean;
   /** Format used when the user gives no --output (nested data such as the config reads best as yaml). */
   defaultOutput?: 'table' | 'json' | 'yaml' | 'csv';
   run(ctx: Context, input: I): Promise<O | Outcome<O>>;

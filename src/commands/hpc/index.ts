@@ -112,6 +112,7 @@ const output = defineCommand<{ id: string; cluster?: string; stream?: string; fo
   path: ['hpc', 'output'],
   summary: "Print a job's output",
   examples: ['cm hpc output 12', 'cm hpc output 12 --stream stderr', 'cm hpc output 12 --follow'],
+  raw: true,
   positionals: [{ name: 'id', required: true, complete: 'job', description: 'Job id' }],
   options: [
     cluster,
@@ -122,7 +123,14 @@ const output = defineCommand<{ id: string; cluster?: string; stream?: string; fo
     const scheduler = await ctx.scheduler(await resolveCluster(ctx, input.cluster));
     const stream = input.stream === 'stderr' ? 'stderr' : 'stdout';
     if (input.follow) return followOutput(ctx, scheduler, input.id, stream);
-    return (await scheduler.output(input.id, { stream })).text;
+    // A scheduler hands output over in bounded chunks; read until there is no more.
+    let text = '';
+    for (let offset = 0; ; ) {
+      const chunk = await scheduler.output(input.id, { stream, offset });
+      if (chunk.text === '' || chunk.offset === offset) return text;
+      text += chunk.text;
+      offset = chunk.offset;
+    }
   },
 });
 

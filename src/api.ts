@@ -3,7 +3,6 @@
  * The typed library API: the same operations the `cm` commands run, over the same state.
  */
 import type { CommandSpec, Face, Reporter } from './core/command.ts';
-import { isOutcome } from './core/command.ts';
 import type { AuditRow, DefaultRow, JobRow, VarRow } from './core/collections.ts';
 import type { Config } from './core/config.ts';
 import type { CancelResult, JobSpec, OutputChunk, PartitionInfo, QueueEntry } from './core/scheduler.ts';
@@ -15,6 +14,7 @@ import { killJobs, listJobs, refreshJobs, resolveCluster, submitJob } from './se
 import { overallStatus, type StatusRow } from './services/status.ts';
 import { listAudit } from './services/audit.ts';
 import { parseCommandLine } from './cli/parse.ts';
+import { runCommand } from './services/run-command.ts';
 import { loadCommands } from './commands/registry.ts';
 
 /** Options for `openCloudmesh`. */
@@ -123,8 +123,8 @@ export function openCloudmesh(options: CloudmeshOptions = {}): Cloudmesh {
     async run(words) {
       if (specs.length === 0) specs = await loadCommands();
       const parsed = parseCommandLine(words, specs);
-      const result = await parsed.spec.run(ctx.derive({ dryRun: parsed.globals.dryRun }), parsed.input);
-      return isOutcome(result) ? result.data : result;
+      const result = await runCommand(ctx, parsed.spec, parsed.input, { face: ctx.face, dryRun: parsed.globals.dryRun });
+      return result.data;
     },
     close: () => ctx.close(),
   };

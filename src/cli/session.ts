@@ -6,11 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CommandSpec, CompletionSource, Face } from '../core/command.ts';
-import { isOutcome } from '../core/command.ts';
 import { BackendError, EXIT, isCmError, rootCauseMessage, UserError } from '../core/errors.ts';
 import { tokenize } from '../core/words.ts';
 import type { OwnedContext } from '../services/context.ts';
-import { recordAudit } from '../services/audit.ts';
+import { runCommand } from '../services/run-command.ts';
 import { parseCommandLine, type Parsed } from './parse.ts';
 import type { OutputFormat } from './globals.ts';
 
@@ -133,28 +132,10 @@ export class Session {
 
   async #execute(parsed: Parsed, face: Face): Promise<number> {
     const { spec, input, globals } = parsed;
-    const ctx = this.ctx.derive({ face, dryRun: globals.dryRun });
-    let exitCode: number = EXIT.ok;
-    let result = 'ok';
-    try {
-      const returned = await spec.run(ctx, input);
-      const data = isOutcome(returned) ? returned.data : returned;
-      if (isOutcome(returned)) {
-        exitCode = returned.exitCode;
-        if (returned.message) result = returned.message;
-      }
-      await this.#print(data, spec, globals.output);
-      if (isOutcome(returned) && returned.message) this.io.stderr(`${returned.message}\n`);
-      return exitCode;
-    } catch (error) {
-      exitCode = isCmError(error) ? error.exitCode : EXIT.error;
-      result = `error: ${(error as Error)?.message ?? String(error)}`;
-      throw error;
-    } finally {
-      if (spec.changesState && !globals.dryRun) {
-        await recordAudit(ctx, { spec, input, result: await this.#scrub(result), exitCode, storeOpen: exitCode === EXIT.ok });
-      }
-    }
+    const result = await runCommand(this.ctx, spec, input, { face, dryRun: globals.dryRun, scrub: (text) => this.#scrub(text) });
+    await this.#print(result.data, spec, globals.output);
+    if (result.message) this.io.stderr(`${await this.#scrub(result.message)}\n`);
+    return result.exitCode;
   }
 
   async #print(data: unknown, spec: CommandSpec, format: OutputFormat | undefined): Promise<void> {

@@ -119,3 +119,23 @@ export function valueColumns(name: CollectionName): string[] {
   const layout = COLLECTIONS[name] as { key: readonly string[]; columns: readonly string[] };
   return layout.columns.filter((column) => !layout.key.includes(column));
 }
+
+/** `rows` sorted as `ORDER BY` would sort them: code-point order, which plain ASCII keeps equal across collations. */
+export function sortRows<R>(rows: readonly R[], order: readonly { column: keyof R & string; direction?: 'asc' | 'desc' }[]): R[] {
+  return [...rows].sort((a, b) => {
+    for (const { column, direction } of order) {
+      const x = a[column] as unknown as string | number;
+      const y = b[column] as unknown as string | number;
+      if (x === y) continue;
+      const sign = x < y ? -1 : 1;
+      return direction === 'desc' ? -sign : sign;
+    }
+    return 0;
+  });
+}
+
+/** `rows` in key order: what `list()` without `orderBy` returns. */
+export function inKeyOrder<K extends CollectionName>(name: K, rows: readonly ROWS[K][]): ROWS[K][] {
+  const key = COLLECTIONS[name].key as readonly (keyof ROWS[K] & string)[];
+  return sortRows(rows, key.map((column) => ({ column })));
+}

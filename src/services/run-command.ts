@@ -1,0 +1,39 @@
+/**
+ * @module services/run-command
+ * Runs one command spec the way every face must: in a context derived for this call, with state changes
+ * recorded in the audit log whatever the outcome. The CLI, shell, scripts, library and REST all come here.
+ */
+import type { CommandSpec, Face, Outcome } from '../core/command.ts';
+import { isOutcome, outcome } from '../core/command.ts';
+import { EXIT, isCmError } from '../core/errors.ts';
+import { recordAudit } from './audit.ts';
+import type { OwnedContext } from './context.ts';
+
+/** Run `spec` with `input`; returns data wrapped as an Outcome. Errors propagate after being audited. */
+export async function runCommand(
+  ctx: OwnedContext,
+  spec: CommandSpec,
+  input: Record<string, unknown>,
+  options: { face: Face; dryRun?: boolean; scrub?: (text: string) => Promise<string> },
+): Promise<Outcome> {
+  const dryRun = options.dryRun ?? false;
+  const callCtx = ctx.derive({ face: options.face, dryRun });
+  let exitCode: number = EXIT.ok;
+  let result = 'ok';
+  try {
+    const returned = await spec.run(callCtx, input);
+    const wrapped = isOutcome(returned) ? returned : outcome(returned);
+    exitCode = wrapped.exitCode;
+    if (wrapped.message) result = wrapped.message;
+    return wrapped;
+  } catch (error) {
+    exitCode = isCmError(error) ? error.exitCode : EXIT.error;
+    result = `error: ${(error as Error)?.message ?? String(error)}`;
+    throw error;
+  } finally {
+    if (spec.changesState && !dryRun) {
+      const text = options.scrub ? await options.scrub(result) : result;
+      await recordAudit(callCtx, { spec, input, result: text, exitCode, storeOpen: exitCode === EXIT.ok });
+    }
+  }
+}

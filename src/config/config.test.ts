@@ -42,7 +42,7 @@ test('first use creates a private home and a 0600 template that loads with defau
   assert.equal(fs.statSync(path).mode & 0o777, 0o600);
   assert.equal(fs.statSync(home).mode & 0o777, 0o700);
   assert.equal(fs.readFileSync(path, 'utf8'), CONFIG_TEMPLATE);
-  assert.deepEqual(fs.readdirSync(home), ['cloudmesh.yaml'], 'no temp file left behind');
+  assert.deepEqual(fs.readdirSync(home).filter((f) => f !== '.cache'), ['cloudmesh.yaml'], 'no temp file left behind');
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
     path,
@@ -187,4 +187,21 @@ test('defaults: local cluster always present, profile user from USER, database s
   writeConfig(home, 'version: 1\n');
   const third = await loadConfig(home, {}, () => {});
   assert.equal(third.profile.user, os.userInfo().username);
+});
+
+test('the parsed-config cache follows every edit and never holds a literal secret', async () => {
+  const home = tempHome();
+  const path = configPath(home);
+  fs.mkdirSync(home, { recursive: true });
+  fs.writeFileSync(path, 'version: 1\nprofile: {user: first}\n', { mode: 0o600 });
+  assert.equal((await loadConfig(home, {}, () => {})).profile.user, 'first');
+  assert.equal((await loadConfig(home, {}, () => {})).profile.user, 'first', 'served from the cache');
+  fs.writeFileSync(path, 'version: 1\nprofile: {user: second}\n', { mode: 0o600 });
+  assert.equal((await loadConfig(home, {}, () => {})).profile.user, 'second', 'an edit is seen at once');
+  fs.writeFileSync(path, 'version: 1\nprofile: {user: second}\nclusters: {x: {schduler: slurm}}\n', { mode: 0o600 });
+  await assert.rejects(loadConfig(home, {}, () => {}), /schduler/);
+  fs.writeFileSync(path, 'version: 1\nclouds: {c: {kind: openstack, credentials: {OS_PASSWORD: literal-pw-123}}}\n', { mode: 0o600 });
+  await loadConfig(home, {}, () => {});
+  const cache = path.replace('cloudmesh.yaml', '.cache/config.json');
+  assert.ok(!fs.readFileSync(cache, 'utf8').includes('literal-pw-123'), 'a file with a literal secret is not cached');
 });

@@ -1,7 +1,7 @@
 /**
  * @module config/load
  * Finds, creates on first use, parses and validates `cloudmesh.yaml`. Runs on most commands, so the
- * common path is one open, one fstat, one read and the YAML parse; `yaml` itself is imported lazily
+ * common path is one open, one fstat, one read and a cache hit (config/cache.ts); `yaml` is imported lazily
  * because commands that never read the config must not pay for it. The file is only ever created,
  * never rewritten: a broken file is reported with FILE:LINE and left exactly as it was.
  */
@@ -10,7 +10,9 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig, Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
+import { readCached, writeCached } from './cache.ts';
 import { CONFIG_SCHEMA, formatPath, validate, type Problem } from './schema.ts';
+import { isSecretReference, secretEntries } from './secrets.ts';
 
 /** The config file's name inside `$CLOUDMESH_HOME`. */
 export const CONFIG_FILE = 'cloudmesh.yaml';
@@ -127,7 +129,13 @@ export async function loadConfig(home: string, env: Readonly<Record<string, stri
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     warn(`${path} is readable by group/others; run: chmod 600 ${path}`);
   }
-  const parsed = await parseYaml(path, text, warn);
+  const cached = readCached<FileShape>(home, text);
+  if (cached) return withDefaults(path, cached, env);
+  let warned = false;
+  const parsed = await parseYaml(path, text, (message) => {
+    warned = true;
+    warn(message);
+  });
   const { value, problems } = validate(CONFIG_SCHEMA, parsed.value);
   const file = (value ?? {}) as FileShape;
   if (file.version !== undefined && file.version !== CONFIG_VERSION) {
@@ -139,7 +147,10 @@ export async function loadConfig(home: string, env: Readonly<Record<string, stri
     located.sort((a, b) => a.line - b.line);
     throw invalid(path, located.map(({ line, problem }) => describeProblem(path, line, problem)));
   }
-  return withDefaults(path, file, env);
+  const config = withDefaults(path, file, env);
+  // Only a clean file without literal secrets is cached (see config/cache.ts).
+  if (!warned && secretEntries(config).every(({ value }) => isSecretReference(value))) writeCached(home, text, file);
+  return config;
 }
 
 /** What validation guarantees about the file's content (all optional except what `required` enforces). */

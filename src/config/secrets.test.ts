@@ -168,5 +168,5 @@ test('config commands: path, masked show, check with counts and unresolved-refer
   const result = await byName('config check').run(ctx, {});
   const expected = ['environment variable CM_NOPE is not set (for clouds.aws.credentials.id)'];
   assert.deepEqual(result, { path, ok: true, clouds: 1, clusters: 2, warnings: expected });
-  assert.deepEqual(warnings, expected);
+  assert.deepEqual(warnings, [], 'warnings are part of the result, not printed twice');
 });

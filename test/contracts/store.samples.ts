@@ -24,7 +24,7 @@ const cached = (i: number) => ({ source: `source-${pad(i)}`, seen_at: new Date(D
 export const document = (i: number): Json => ({
   n: i,
   ratio: i + 0.25,
-  negative: -i,
+  negative: -i - 1,
   flag: i % 2 === 0,
   nothing: null,
   empty: {},

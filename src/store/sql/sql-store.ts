@@ -65,19 +65,27 @@ class SqlStore implements Store {
 
   async transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     if (this.#inTransaction) return fn(this);
-    return this.guard('transaction', () =>
+    const outcome = await this.guard('transaction', () =>
       this.#db.connection().execute(async (conn) => {
         await sql.raw(this.#impl.beginWrite).execute(conn);
         try {
-          const result = await fn(new SqlStore(conn, this.#impl, true));
-          await sql.raw('COMMIT').execute(conn);
-          return result;
+          // The caller's own failure comes back as a value, so `guard` does not pass it off as a database error.
+          let settled: { ok: true; value: T } | { ok: false; error: unknown };
+          try {
+            settled = { ok: true, value: await fn(new SqlStore(conn, this.#impl, true)) };
+          } catch (error) {
+            settled = { ok: false, error };
+          }
+          await sql.raw(settled.ok ? 'COMMIT' : 'ROLLBACK').execute(conn);
+          return settled;
         } catch (error) {
           await sql.raw('ROLLBACK').execute(conn).catch(() => undefined);
           throw error;
         }
       }),
     );
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   async nextCounter(name: string): Promise<number> {
@@ -192,14 +200,17 @@ class SqlCollection<R> implements Collection<R> {
 
   async putMany(rows: readonly R[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.#store.transaction(async (tx) => {
-      const db = (tx as SqlStore).db;
-      for (const row of rows) await this.#upsert(db, row);
-    });
+    await this.#store.transaction((tx) =>
+      this.#store.guard(`write ${this.#table}`, async () => {
+        const db = (tx as SqlStore).db;
+        for (const row of rows) await this.#upsert(db, row);
+      }),
+    );
   }
 
   async delete(where: Where<R>): Promise<number> {
-    if (Object.keys(where).length === 0) throw new Error(`refusing to delete every row of ${this.#table}`);
+    // `{ name: undefined }` filters on nothing too (#filter skips undefined), so it must not empty the table.
+    if (Object.values(where).every((value) => value === undefined)) throw new Error(`refusing to delete every row of ${this.#table}`);
     return this.#store.guard(`delete from ${this.#table}`, async () => {
       const result = await this.#filter(this.#store.db.deleteFrom(this.#table), where).executeTakeFirst();
       return Number(result.numDeletedRows);
@@ -238,7 +249,9 @@ class SqlCollection<R> implements Collection<R> {
       const incoming = new Set(rows.map(keyOf));
       const before = new Set(existing.map(keyOf));
       const db = (tx as SqlStore).db;
-      for (const row of rows) await this.#upsert(db, row);
+      await this.#store.guard(`write ${this.#table}`, async () => {
+        for (const row of rows) await this.#upsert(db, row);
+      });
       let removed = 0;
       for (const row of existing) {
         if (incoming.has(keyOf(row))) continue;

@@ -1,0 +1,68 @@
+// `npm run bench`: start-up and cached-list timings of the built `cm`, as medians over repeated runs and as
+// ratios against `node -e 0` measured in the same run on the same Node. Not a test: it prints figures.
+//   CM_BENCH_RUNS=N   runs per command (default 21, after 3 warm-ups)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cmBin = join(root, 'bin', 'cm.js');
+const runs = Number(process.env.CM_BENCH_RUNS ?? 21);
+const home = mkdtempSync(join(tmpdir(), 'cm-bench-'));
+const env = { ...process.env, CLOUDMESH_HOME: home, NO_COLOR: '1' };
+
+function run(args) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return ms;
+}
+
+function median(args) {
+  for (let i = 0; i < 3; i++) run(args);
+  const times = Array.from({ length: runs }, () => run(args)).sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function seed() {
+  const { openSqliteStore } = await import(join(root, 'dist', 'index.js'));
+  run([cmBin, 'var', 'bench=1']);
+  const store = await openSqliteStore({ path: join(home, 'cloudmesh.db') });
+  const now = new Date().toISOString();
+  const vms = Array.from({ length: 1000 }, (_, i) => ({
+    cloud: i % 2 ? 'chameleon' : 'aws', name: `bench-${String(i).padStart(4, '0')}`, id: `id-${i}`, status: 'ACTIVE',
+    image: 'ubuntu-24.04', flavor: 'm1.small', key: 'bench', group_name: 'bench', public_ip: `192.0.2.${i % 250}`,
+    private_ip: `10.0.${i >> 8}.${i & 255}`, created_at: now, data: { zone: 'nova' }, source: i % 2 ? 'chameleon' : 'aws', seen_at: now,
+  }));
+  const jobs = Array.from({ length: 1000 }, (_, i) => ({
+    cluster: 'local', id: String(100000 + i), name: `job-${i}`, state: i % 10 ? 'COMPLETED' : 'FAILED', exit_code: i % 10 ? 0 : 1,
+    submitted_at: now, started_at: now, ended_at: now, dir: null, reason: null, spec: { command: ['true'] }, source: 'local', seen_at: now,
+  }));
+  await store.collection('vms').putMany(vms);
+  await store.collection('jobs').putMany(jobs);
+  await store.close();
+}
+
+const cases = [
+  ['cm --version', [cmBin, '--version']],
+  ['cm var list', [cmBin, 'var', 'list']],
+  ['cm vm list (1000 cached VMs)', [cmBin, 'vm', 'list']],
+  ['cm hpc status (1000 recorded jobs)', [cmBin, 'hpc', 'status']],
+  ['cm vm list -o json (1000 cached VMs)', [cmBin, '--output', 'json', 'vm', 'list']],
+  ['cm help', [cmBin, 'help']],
+];
+
+try {
+  await seed();
+  const baseline = median(['-e', '0']);
+  const rows = [['node -e 0 (baseline)', baseline]];
+  for (const [label, args] of cases) rows.push([label, median(args)]);
+  console.log(`Node ${process.versions.node}, ${runs} runs each, median wall time of a fresh process\n`);
+  console.log(`${'command'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node'.padStart(8)}`);
+  for (const [label, ms] of rows) console.log(`${label.padEnd(40)} ${ms.toFixed(1).padStart(10)} ${(ms / baseline).toFixed(2).padStart(8)}`);
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}

@@ -15,4 +15,4 @@ if (major < 22 || (major === 22 && minor < 12)) {
   const result = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }
-await import('../dist/cli.js');
+await import('../dist/cli/cm.js');

@@ -28,7 +28,7 @@ function median(args) {
 }
 
 async function seed() {
-  const { openSqliteStore } = await import(join(root, 'dist', 'index.js'));
+  const { openSqliteStore } = await import(join(root, 'dist', 'lib', 'index.js'));
   run([cmBin, 'var', 'bench=1']);
   const store = await openSqliteStore({ path: join(home, 'cloudmesh.db') });
   const now = new Date().toISOString();

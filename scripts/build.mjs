@@ -9,15 +9,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const started = Date.now();
-await build({
-  entryPoints: {
-    cli: 'src/cli/entry.ts',
-    index: 'src/index.ts',
-    'local-runner': 'src/providers/hpc/local/runner.ts',
-  },
-  outdir: 'dist',
-  // Chunks sit beside the entries: the local scheduler finds local-runner.js relative to its own chunk.
-  chunkNames: 'chunk-[hash]',
+const shared = {
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -31,7 +23,14 @@ await build({
   // Bundled CommonJS code may call require(); give ESM chunks one.
   banner: { js: 'import { createRequire as __cmCreateRequire } from "node:module"; const require = __cmCreateRequire(import.meta.url);' },
   logLevel: 'warning',
-});
+};
+// The CLI and the library are built apart: sharing one split graph cuts the CLI's path into many more
+// small chunks, and each chunk is a module Node must resolve and link at start-up. Each output folder gets
+// its own local-runner.js, which the local scheduler finds next to its own chunk.
+await Promise.all([
+  build({ ...shared, entryPoints: { cm: 'src/cli/entry.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/cli', chunkNames: 'chunk-[hash]' }),
+  build({ ...shared, entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/lib', chunkNames: 'chunk-[hash]' }),
+]);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 console.log(`built dist/ in ${Date.now() - started} ms`);

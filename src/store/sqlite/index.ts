@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { BackendError, UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
+import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
 
 export interface SqliteStoreOptions {
@@ -25,14 +26,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   // better-sqlite3 is a native addon, so it stays outside the bundle and loads through require.
   const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  let raw: import('better-sqlite3').Database;
+  let raw: import('better-sqlite3').Database | undefined;
   try {
     raw = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
     // State is the user's own, like the config: keep the file private.
     chmodSync(path, 0o600);
-    raw.pragma('journal_mode = WAL');
+    // Switching to WAL rewrites the file header, and a database from a newer cloudmesh must stay exactly as it
+    // is: migrate() below refuses it with the version message.
+    if (storedSchemaVersion(raw) <= LATEST_SCHEMA_VERSION) raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
   } catch (error) {
+    // Do not keep a file we refuse open (on Windows that would stop the user from moving it away).
+    raw?.close();
     throw describe(error, path, 'open');
   }
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
@@ -61,6 +66,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
   }
   return store;
+}
+
+/** The highest applied migration, 0 when there is none (a new or foreign database). */
+function storedSchemaVersion(raw: import('better-sqlite3').Database): number {
+  const table = raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cm_schema'").get();
+  if (table === undefined) return 0;
+  const row = raw.prepare('SELECT max(version) AS v FROM cm_schema').get() as { v: number | null } | undefined;
+  return Number(row?.v ?? 0);
 }
 
 function describe(error: unknown, path: string, operation: string): Error {

@@ -1,0 +1,171 @@
+/**
+ * The SQLite store shared by several processes, as happens when the user runs `cm` in two terminals
+ * beside the server: concurrent writers lose nothing and counters never repeat, processes racing to
+ * create and migrate a new file all succeed, and a writer killed mid-transaction leaves no trace.
+ * The other processes run sqlite-writer.fixture.ts.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../sql/migrations.ts';
+import { openSqliteStore } from './index.ts';
+
+const FIXTURE = fileURLToPath(new URL('./sqlite-writer.fixture.ts', import.meta.url));
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+type Message = { event: string } & Record<string, unknown>;
+
+/** One fixture process, with its JSON lines on stdout. */
+interface Worker {
+  child: ChildProcess;
+  /** The first message with this event; rejects if the worker exits before sending it. */
+  next(event: string): Promise<Message>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+const live = new Set<ChildProcess>();
+
+function startWorker(mode: 'open' | 'write' | 'hold', path: string, id = 0): Worker {
+  const child = spawn(process.execPath, [FIXTURE, mode, path, String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  const messages: Message[] = [];
+  const waiting: (() => void)[] = [];
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    messages.push(JSON.parse(line) as Message);
+    for (const wake of waiting.splice(0)) wake();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      for (const wake of waiting.splice(0)) wake();
+      resolve({ code, signal, stderr });
+    }),
+  );
+  const next = (event: string) =>
+    new Promise<Message>((resolve, reject) => {
+      const check = () => {
+        const found = messages.find((m) => m.event === event);
+        if (found) resolve(found);
+        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`worker ${id} (${mode}) exited before "${event}": ${stderr}`));
+        else waiting.push(check);
+      };
+      check();
+    });
+  return { child, next, exited };
+}
+
+/** Start `count` workers, wait until each has loaded, then release them all at once. */
+async function startTogether(count: number, make: (id: number) => Worker): Promise<Worker[]> {
+  const workers = range(count).map(make);
+  await Promise.all(workers.map((w) => w.next('ready')));
+  for (const w of workers) w.child.stdin!.write('go\n');
+  return workers;
+}
+
+async function expectClean(worker: Worker, what: string): Promise<void> {
+  const { code, signal, stderr } = await worker.exited;
+  assert.equal(code, 0, `${what} exited with ${code ?? signal}: ${stderr}`);
+}
+
+function integrity(path: string): unknown {
+  const raw = new Database(path);
+  try {
+    return raw.pragma('integrity_check', { simple: true });
+  } finally {
+    raw.close();
+  }
+}
+
+describe('sqlite store across processes', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cm-sqlite-processes-'));
+  });
+  after(async () => {
+    // Nothing of ours may outlive the tests, whatever failed.
+    for (const child of live) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async () => {
+    const path = join(dir, 'writers.db');
+    await (await openSqliteStore({ path })).close();
+    const workers = await startTogether(8, (id) => startWorker('write', path, id));
+    const results = await Promise.all(workers.map((w) => w.next('done')));
+    for (const [id, w] of workers.entries()) await expectClean(w, `writer ${id}`);
+
+    const values = results.flatMap((r) => r.counters as number[]);
+    assert.equal(values.length, 200);
+    assert.equal(new Set(values).size, 200, 'every nextCounter value is distinct');
+    assert.deepEqual([...values].sort((a, b) => a - b), range(200, 1), 'and together they are 1..200');
+    for (const r of results) {
+      const own = r.counters as number[];
+      assert.deepEqual(own, [...own].sort((a, b) => a - b), 'each worker sees its counter increase');
+    }
+    const store = await openSqliteStore({ path });
+    try {
+      const names = (await store.collection('vars').list()).map((v) => v.name).sort();
+      assert.deepEqual(names, range(8).flatMap((id) => range(25).map((n) => `w${id}-${n}`)).sort(), 'all 200 vars, no more');
+      assert.deepEqual(await store.collection('counters').get({ name: 'shared' }), { name: 'shared', value: 200 });
+    } finally {
+      await store.close();
+    }
+    assert.equal(integrity(path), 'ok');
+  });
+
+  test('8 processes opening a new file at the same moment all create and migrate it', { timeout: 40_000 }, async () => {
+    // Two rounds: the race is short and one round may happen to serialise.
+    for (const round of [1, 2]) {
+      const path = join(dir, `race-${round}`, 'state.db');
+      const workers = await startTogether(8, (id) => startWorker('open', path, id));
+      const opened = await Promise.all(workers.map((w) => w.next('opened')));
+      for (const [id, w] of workers.entries()) await expectClean(w, `opener ${id} in round ${round}`);
+      for (const message of opened) assert.equal(message.version, LATEST_SCHEMA_VERSION);
+      const raw = new Database(path);
+      try {
+        const applied = raw.prepare('SELECT version FROM cm_schema ORDER BY version').pluck().all();
+        assert.deepEqual(applied, MIGRATIONS.map((m) => m.version), 'each migration recorded once');
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        raw.close();
+      }
+      assert.equal(integrity(path), 'ok');
+    }
+  });
+
+  test('a writer killed inside a transaction leaves none of its writes and a sound database', { timeout: 30_000 }, async () => {
+    const path = join(dir, 'killed.db');
+    await (await openSqliteStore({ path })).close();
+    const [worker] = await startTogether(1, () => startWorker('hold', path));
+    await worker!.next('inside');
+    // Precondition: the uncommitted pages already reached the WAL, so recovery (not just a lost cache) is tested.
+    assert.ok(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 1024 * 1024, 'uncommitted pages were spilled to the WAL');
+    worker!.child.kill('SIGKILL');
+    const { signal } = await worker!.exited;
+    assert.equal(signal, 'SIGKILL');
+
+    // A short busy timeout: a lock left behind by the dead writer would fail this quickly instead of hanging.
+    const store = await openSqliteStore({ path, busyTimeoutMs: 2_000 });
+    try {
+      const vars = store.collection('vars');
+      assert.deepEqual((await vars.list()).map((v) => v.name), range(10).map((n) => `committed-${n}`), 'only the committed rows');
+      assert.equal(await vars.count({ source: 'hold', value: 'kept' }), 10);
+      assert.equal(await store.collection('counters').get({ name: 'doomed' }), undefined, 'the counter increment went too');
+      await vars.put({ name: 'after', value: 'the lock is free', source: 'test', seen_at: new Date().toISOString() });
+      assert.equal(await store.nextCounter('doomed'), 1);
+    } finally {
+      await store.close();
+    }
+    assert.equal(integrity(path), 'ok');
+  });
+});

@@ -15,7 +15,6 @@ const shared = {
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  sourcemap: 'linked',
   minifySyntax: true,
   legalComments: 'none',
   external: ['better-sqlite3', 'pg', 'mysql2', 'mongodb', 'ssh2', '@aws-sdk/*', '@azure/*', 'dockerode'],
@@ -29,7 +28,7 @@ const shared = {
 // its own local-runner.js, which the local scheduler finds next to its own chunk.
 await Promise.all([
   build({ ...shared, entryPoints: { cm: 'src/cli/entry.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/cli', chunkNames: 'chunk-[hash]' }),
-  build({ ...shared, entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/lib', chunkNames: 'chunk-[hash]' }),
+  build({ ...shared, sourcemap: 'linked', entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/lib', chunkNames: 'chunk-[hash]' }),
 ]);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

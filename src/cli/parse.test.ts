@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineCommand } from '../core/command.ts';
+import { defineCommand, restRoute } from '../core/command.ts';
 import { UsageError } from '../core/errors.ts';
 import { parseCommandLine } from './parse.ts';
 import { complete } from './complete.ts';
@@ -73,4 +73,16 @@ test('completion offers command words, options, choices and names', async () => 
   assert.deepEqual(await complete(['hpc', 'run'], '--s', specs, names), ['--shell', '--stream']);
   assert.deepEqual(await complete(['hpc', 'run', '--stream'], '', specs, names), ['stderr', 'stdout']);
   assert.deepEqual(await complete(['vm', 'list', '--cloud'], 'ch', specs, names), ['chameleon']);
+});
+
+test('the same specs give the REST routes: GET for reads, POST for changes, DELETE for destructive ones', async () => {
+  const { loadCommands } = await import('../commands/registry.ts');
+  const all = await loadCommands();
+  const route = (path: string) => restRoute(all.find((s) => s.path.join(' ') === path)!);
+  assert.deepEqual(route('var list'), { method: 'GET', path: '/api/var/list' });
+  assert.deepEqual(route('hpc run'), { method: 'POST', path: '/api/hpc/run' });
+  assert.deepEqual(route('hpc kill'), { method: 'DELETE', path: '/api/hpc/kill' });
+  assert.equal(route('shell'), undefined);
+  const paths = all.map((s) => s.path.join(' '));
+  assert.equal(new Set(paths).size, paths.length, 'no two specs share a path');
 });

@@ -132,3 +132,11 @@ export function defineCommand<I, O>(spec: CommandSpec<I, O>): CommandSpec<I, O> 
 export function inputKey(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
+
+/** The REST route a command gets unless its spec overrides it: reads are GET, destructive changes DELETE, others POST. */
+export function restRoute(spec: CommandSpec): { method: 'GET' | 'POST' | 'DELETE'; path: string } | undefined {
+  if (spec.rest === false) return undefined;
+  if (spec.rest) return spec.rest;
+  const method = spec.destructive ? 'DELETE' : spec.changesState ? 'POST' : 'GET';
+  return { method, path: `/api/${spec.path.join('/')}` };
+}

@@ -4,7 +4,6 @@
  * one row in the store, with every secret masked, whichever face ran it.
  */
 import { appendFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CommandSpec, Context } from '../core/command.ts';
 import { inputKey } from '../core/command.ts';
@@ -42,7 +41,8 @@ export async function recordAudit(
 ): Promise<AuditRow> {
   const time = ctx.now().toISOString();
   const row: AuditRow = {
-    id: `${time}-${randomBytes(4).toString('hex')}`,
+    // Unique enough across processes (time, pid, random) without loading node:crypto on every start.
+    id: `${time}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
     time,
     user: await ctx.user().catch(() => ctx.env.USER ?? 'unknown'),
     face: ctx.face,

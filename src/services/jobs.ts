@@ -107,7 +107,10 @@ export async function refreshJobs(ctx: Context, rows: JobRow[], clusters?: (clus
   for (const row of open) byCluster.set(row.cluster, [...(byCluster.get(row.cluster) ?? []), row]);
   const updated = new Map<string, JobRow>();
   const seenAt = ctx.now().toISOString();
+  // One bar per cluster asked; silent unless stderr is a terminal and there is more than one.
+  const progress = byCluster.size > 1 ? ctx.out.progress('polling clusters', byCluster.size) : undefined;
   for (const [cluster, jobs] of byCluster) {
+    progress?.tick();
     if (clusters && !(await clusters(cluster))) continue;
     const scheduler = await ctx.scheduler(cluster);
     const states = await scheduler.status(jobs.map((job) => job.id));
@@ -117,6 +120,7 @@ export async function refreshJobs(ctx: Context, rows: JobRow[], clusters?: (clus
       if (state) updated.set(`${cluster}\u0000${job.id}`, apply(job, state, seenAt));
     }
   }
+  progress?.done();
   if (updated.size > 0) await (await ctx.store()).collection('jobs').putMany([...updated.values()]);
   return rows.map((row) => updated.get(`${row.cluster}\u0000${row.id}`) ?? row);
 }

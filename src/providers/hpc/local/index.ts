@@ -122,8 +122,7 @@ async function submit(config: LocalConfig, spec: JobSpec): Promise<JobRef> {
     let argv = what.argv;
     if (what.script !== null) {
       const path = await installScript(dir, what.script);
-      const shebang = what.script.subarray(0, 2).toString('latin1') === '#!';
-      argv = shebang ? [path] : ['/bin/sh', path];
+      argv = [...interpreterOf(what.script), path];
     }
     const { timeLimitSeconds } = what;
     await writeLaunchFile(dir, { id, name, submittedAt, argv, cwd, timeLimitSeconds, env: spec.env ?? {}, spec });
@@ -210,4 +209,19 @@ async function output(
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new UserError(`invalid output offset ${offset}`);
   return readOutputChunk(join(dir, stream), offset);
+}
+
+/**
+ * The interpreter a script asks for, read from its `#!` line the way the kernel does (the interpreter, then
+ * at most one argument holding the rest of the line); `/bin/sh` without one. Starting the interpreter
+ * ourselves, rather than exec'ing the freshly written file, avoids ETXTBSY: a process forked elsewhere in
+ * this program while the file was still open for writing would otherwise make the exec fail.
+ */
+export function interpreterOf(script: Buffer): string[] {
+  if (script.subarray(0, 2).toString('latin1') !== '#!') return ['/bin/sh'];
+  const end = script.indexOf(10);
+  const line = script.subarray(2, end < 0 ? undefined : end).toString('utf8').trim();
+  const match = /^(\S+)(?:\s+(.*))?$/.exec(line);
+  if (!match) return ['/bin/sh'];
+  return match[2] ? [match[1]!, match[2].trim()] : [match[1]!];
 }

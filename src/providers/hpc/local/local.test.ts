@@ -177,3 +177,11 @@ describe('local map', () => {
     }
   });
 });
+
+test('a script\'s #! line is read like the kernel reads it', async () => {
+  const { interpreterOf } = await import('./index.ts');
+  assert.deepEqual(interpreterOf(Buffer.from('#!/bin/bash\necho')), ['/bin/bash']);
+  assert.deepEqual(interpreterOf(Buffer.from('#! /usr/bin/env python3 -u\n')), ['/usr/bin/env', 'python3 -u']);
+  assert.deepEqual(interpreterOf(Buffer.from('echo no shebang\n')), ['/bin/sh']);
+  assert.deepEqual(interpreterOf(Buffer.from('#!\n')), ['/bin/sh']);
+});

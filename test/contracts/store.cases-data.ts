@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { CollectionName, ListQuery, ROWS, Store, Where } from '../../src/core/store.ts';
 import { STORE_CASES, type RunCase } from './store.cases.ts';
 import { writeCases } from './store.cases-write.ts';
-import { SAMPLES, inKeyOrder, keyOf, sortRows, updatedSample, valueColumns } from './store.samples.ts';
+import { SAMPLES, inKeyOrder, keyOf, range, sortRows, updatedSample, valueColumns } from './store.samples.ts';
 
 export function dataCases(run: RunCase, names: readonly CollectionName[]): void {
   for (const name of names) run(STORE_CASES.crud(name), ({ store }) => crud(store, name));
@@ -125,8 +125,4 @@ async function crud<K extends CollectionName>(store: Store, name: K): Promise<vo
   assert.equal(await collection.delete(keyOf(name, rows[0]!)), 0, 'deleting it again finds nothing');
   await collection.put(rows[0]!);
   assert.deepEqual(await collection.get(keyOf(name, rows[0]!)), rows[0], 'a deleted key can be written again');
-}
-
-export function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

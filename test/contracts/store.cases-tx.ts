@@ -8,9 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { COLLECTION_NAMES } from '../../src/core/collections.ts';
 import type { CollectionName, ROWS, Store } from '../../src/core/store.ts';
 import { STORE_CASES, type RunCase } from './store.cases.ts';
-import { SAMPLES, inKeyOrder, keyOf, updatedSample } from './store.samples.ts';
-
-const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+import { SAMPLES, inKeyOrder, keyOf, range, updatedSample } from './store.samples.ts';
 
 /** A value no backend can store (JSON and BSON both refuse cycles), to make a write fail part-way. */
 function unstorable(): Record<string, unknown> {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { COLLECTION_NAMES } from '../../src/core/collections.ts';
 import type { ROWS } from '../../src/core/store.ts';
 import { STORE_CASES, type RunCase } from './store.cases.ts';
-import { SAMPLES, inKeyOrder, updatedSample } from './store.samples.ts';
+import { SAMPLES, inKeyOrder, range, updatedSample } from './store.samples.ts';
 
 /** Text that breaks string-built SQL, shell lines or a careless encoder. No NUL: PostgreSQL text cannot hold it. */
 export const HOSTILE = [
@@ -46,7 +46,7 @@ export function writeCases(run: RunCase): void {
 
   run(STORE_CASES.deleteWhere, async ({ store }) => {
     const vms = store.collection('vms');
-    const rows = Array.from({ length: 12 }, (_, i) => SAMPLES.vms(i));
+    const rows = range(12).map(SAMPLES.vms);
     await vms.putMany(rows);
     let left = rows;
     const expectDelete = async (where: Parameters<typeof vms.delete>[0], hit: (row: ROWS['vms']) => boolean) => {
@@ -97,7 +97,7 @@ export function writeCases(run: RunCase): void {
 
     // A scope over two columns: only groups with both values are replaced.
     const groups = store.collection('groups');
-    const members = Array.from({ length: 8 }, (_, i) => SAMPLES.groups(i));
+    const members = range(8).map(SAMPLES.groups);
     await groups.putMany(members);
     const narrow = { name: 'group-0', member_kind: 'vm' };
     const kept = members.filter((m) => !(m.name === 'group-0' && m.member_kind === 'vm'));

@@ -12,6 +12,9 @@ import type { CollectionName, ROWS, Where } from '../../src/core/store.ts';
 
 export { COLLECTION_NAMES };
 
+/** `[from, from + 1, …]`, `n` numbers. */
+export const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+
 /** Zero-padded, so string order equals numeric order. */
 export const pad = (i: number): string => String(i).padStart(5, '0');
 

@@ -26,9 +26,10 @@ if (!path || !['open', 'write', 'hold'].includes(mode ?? '')) {
 const say = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(message)}\n`);
 const seenAt = new Date().toISOString();
 
+// The parent holds our stdin open: if it goes away (even killed), so do we, so no worker outlives a test run.
+process.stdin.on('end', () => process.exit(3));
 say({ event: 'ready' });
 await once(process.stdin, 'data');
-process.stdin.pause();
 
 const store = await openSqliteStore({ path });
 if (mode === 'open') {
@@ -55,3 +56,5 @@ if (mode === 'open') {
   });
 }
 await store.close();
+// Let the process end: stdin is still open for the watch above.
+process.stdin.destroy();

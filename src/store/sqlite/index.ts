@@ -5,12 +5,11 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
-import { Kysely, SqliteDialect, sql } from 'kysely';
 import { BackendError, UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
 import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
+import { createSqliteDriver, openRawDatabase, type RawDatabase } from './client.ts';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -23,39 +22,40 @@ export interface SqliteStoreOptions {
 /** Open (creating if needed) the SQLite store at `path` and migrate it to the current schema. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { path } = options;
-  // better-sqlite3 is a native addon, so it stays outside the bundle and loads through require.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  let raw: import('better-sqlite3').Database | undefined;
+  let raw: RawDatabase | undefined;
   try {
-    raw = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
-    // State is the user's own, like the config: keep the file private.
-    chmodSync(path, 0o600);
+    raw = openRawDatabase(path, options.busyTimeoutMs ?? 15_000);
     // Switching to WAL rewrites the file header, and a database from a newer cloudmesh must stay exactly as it
     // is: migrate() below refuses it with the version message.
-    if (storedSchemaVersion(raw) <= LATEST_SCHEMA_VERSION) raw.pragma('journal_mode = WAL');
+    const current = storedSchemaVersion(raw) <= LATEST_SCHEMA_VERSION;
+    if (current) raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
+    // State is the user's own, like the config: keep the file private (only once we know it is ours).
+    if (current) chmodSync(path, 0o600);
   } catch (error) {
     // Do not keep a file we refuse open (on Windows that would stop the user from moving it away).
     raw?.close();
     throw describe(error, path, 'open');
   }
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
-  const store = createSqlStore(db, {
+  const db = raw;
+  const store = createSqlStore({
     backend: 'sqlite',
     location: path,
     types: { key: 'text', text: 'text' },
+    driver: createSqliteDriver(db),
     beginWrite: 'BEGIN IMMEDIATE',
-    upsertStyle: 'on-conflict',
+    async kysely() {
+      // The same connection, which the caller holds inside BEGIN IMMEDIATE: Kysely's DDL joins that transaction.
+      const { Kysely, SqliteDialect } = await import('kysely');
+      return new Kysely<any>({ dialect: new SqliteDialect({ database: db }) });
+    },
     async backup(fromVersion) {
       const target = `${path}.schema-v${fromVersion}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-      await sql`VACUUM INTO ${target}`.execute(db);
+      db.prepare('VACUUM INTO ?').run(target);
       return target;
     },
     describeError: (error, operation) => describe(error, path, operation),
-    async destroy() {
-      await db.destroy();
-    },
   });
   if (options.migrate !== false) {
     try {
@@ -69,7 +69,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 }
 
 /** The highest applied migration, 0 when there is none (a new or foreign database). */
-function storedSchemaVersion(raw: import('better-sqlite3').Database): number {
+function storedSchemaVersion(raw: RawDatabase): number {
   const table = raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cm_schema'").get();
   if (table === undefined) return 0;
   const row = raw.prepare('SELECT max(version) AS v FROM cm_schema').get() as { v: number | null } | undefined;

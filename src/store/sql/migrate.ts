@@ -1,0 +1,23 @@
+/**
+ * @module store/sql/migrate
+ * Applies the pending migrations on a connection that already holds the write transaction. Loaded only
+ * when the schema is behind, so Kysely (used for portable DDL) costs nothing on an up-to-date database.
+ */
+import type { Kysely } from 'kysely';
+import type { SqlDriver } from './driver.ts';
+import { MIGRATIONS, type SqlTypes } from './migrations.ts';
+import { readSchemaVersion } from './sql-store.ts';
+
+export async function applyMigrations(connection: SqlDriver, db: Kysely<any>, types: SqlTypes): Promise<void> {
+  await db.schema.createTable('cm_schema').ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('name', types.key, (c) => c.notNull())
+    .addColumn('applied_at', types.key, (c) => c.notNull())
+    .execute();
+  // Another process may have migrated while we waited for the write lock.
+  const current = await readSchemaVersion(connection);
+  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+    await migration.up(db, types);
+    await db.insertInto('cm_schema').values({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() }).execute();
+  }
+}

@@ -7,6 +7,7 @@
  * escape sequence could repaint the user's terminal.
  */
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Newlines in any convention: each becomes one visible `⏎` so a row stays one line. */
 const NEWLINE = /\r\n|\r|\n/g;
 /**
@@ -25,6 +26,8 @@ function escapeChar(char: string): string {
 
 /** One line, nothing a terminal would interpret: newlines → `⏎`, tabs → space, controls escaped. */
 export function singleLine(text: string): string {
+  // Printable ASCII needs none of the replacements below; most cells are exactly that.
+  if (PRINTABLE_ASCII.test(text)) return text;
   return text.replace(NEWLINE, '⏎').replace(/\t/g, ' ').replace(UNSAFE, escapeChar);
 }
 
@@ -53,7 +56,7 @@ function charWidth(char: string): number {
 /** Terminal cells `text` occupies (after `singleLine`; control characters are not expected here). */
 export function displayWidth(text: string): number {
   // Pure ASCII needs no per-character work; tables are mostly ASCII.
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const char of text) width += charWidth(char);
   return width;

@@ -141,10 +141,14 @@ async function submit(config: LocalConfig, spec: JobSpec): Promise<JobRef> {
 async function observe(config: LocalConfig, id: string): Promise<JobState> {
   const dir = jobDirOf(config.jobsDir, id);
   if (dir === null) return unknownJob(id);
-  const record = await readStateFile(dir);
-  if (record === null) return unknownJob(id, `unreadable state file for job ${id}`);
-  const live = record !== undefined && !TERMINAL_STATES.has(record.state) && record.runnerPid !== null;
-  const runnerAlive = live ? isRunnerAlive(record.runnerPid ?? 0, record.runnerStart) : false;
+  const first = await readStateFile(dir);
+  if (first === null) return unknownJob(id, `unreadable state file for job ${id}`);
+  let record = first;
+  const live = first !== undefined && !TERMINAL_STATES.has(first.state) && first.runnerPid !== null;
+  const runnerAlive = live ? isRunnerAlive(first.runnerPid ?? 0, first.runnerStart) : false;
+  // A runner writes the final state and then exits (after a time limit or cancel, by SIGKILLing its group):
+  // if it died between our read and the liveness check, the file now holds the final state. Read it again.
+  if (live && !runnerAlive) record = (await readStateFile(dir)) ?? record;
   return toJobState(id, record ?? null, { runnerAlive, cancelRequested: isCancelRequested(dir), now: Date.now() });
 }
 

@@ -8,6 +8,7 @@
 import { UsageError } from '../core/errors.ts';
 import { renderTable } from './table.ts';
 import { singleLine } from './text.ts';
+import { formatAge } from '../core/age.ts';
 
 /** Output formats selectable with `--format`. */
 export type OutputFormat = 'table' | 'json' | 'yaml' | 'csv';
@@ -58,20 +59,7 @@ function plainText(value: unknown): string {
   return String(value);
 }
 
-/**
- * Age of `iso` at `now`: `12s`, `5m`, `3h`, `2d` (each unit floored). '' for null or an unparseable
- * time; a time in the future (clock skew between hosts) clamps to `0s`.
- */
-export function formatAge(iso: string | null, now: Date): string {
-  if (iso === null) return '';
-  const then = Date.parse(iso);
-  if (Number.isNaN(then)) return '';
-  const seconds = Math.max(0, Math.floor((now.getTime() - then) / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86400)}d`;
-}
+export { formatAge };
 
 /** Columns of a stream that is a terminal, else `fallback` (piped output has no width of its own). */
 export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, fallback = DEFAULT_WIDTH): number {

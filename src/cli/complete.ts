@@ -14,7 +14,12 @@ import { findCommand } from './parse.ts';
 export type NameLookup = (source: CompletionSource) => Promise<string[]>;
 
 /** Candidates for `current`, the word being typed after `before`. Sorted, unique, filtered by prefix. */
-export async function complete(before: readonly string[], current: string, specs: readonly CommandSpec[], names: NameLookup): Promise<string[]> {
+export async function complete(allBefore: readonly string[], current: string, specs: readonly CommandSpec[], names: NameLookup): Promise<string[]> {
+  // Global options may come first (`cm --output json hpc …`): complete their values, then skip them.
+  const leading = leadingGlobals(allBefore);
+  if (leading.pending) return (await valueCandidates(leading.pending, current, names)).filter((c) => c.startsWith(current)).sort();
+  const before = allBefore.slice(leading.used);
+  if (before.length === 0 && current.startsWith('-')) return GLOBAL_OPTIONS.map((o) => `--${o.name}`).filter((c) => c.startsWith(current)).sort();
   const found = findCommand(before, specs);
   let candidates: string[];
   if (!found || (found.used === before.length && hasLongerPath(found.spec, specs, before) && !current.startsWith('-'))) {
@@ -25,6 +30,19 @@ export async function complete(before: readonly string[], current: string, specs
     candidates = await argumentCandidates(found.spec, before.slice(found.used), current, names);
   }
   return [...new Set(candidates.filter((c) => c.startsWith(current)))].sort();
+}
+
+/** How many leading words are global options (with their values), and the one still waiting for a value. */
+function leadingGlobals(words: readonly string[]): { used: number; pending?: OptionSpec } {
+  let used = 0;
+  while (used < words.length && words[used]!.startsWith('-')) {
+    const option = findOption(words[used]!, GLOBAL_OPTIONS);
+    if (!option) break;
+    if (option.type === 'boolean' || words[used]!.includes('=')) used += 1;
+    else if (used + 1 < words.length) used += 2;
+    else return { used, pending: option };
+  }
+  return { used };
 }
 
 function hasLongerPath(spec: CommandSpec, specs: readonly CommandSpec[], before: readonly string[]): boolean {

@@ -37,6 +37,8 @@ export class Session {
   readonly io: SessionIO;
   readonly debug: boolean;
   #scriptDepth = 0;
+  /** Aborts the command running now (Ctrl-C in the shell). */
+  #running: AbortController | undefined;
 
   constructor(options: SessionOptions) {
     this.ctx = options.ctx;
@@ -105,6 +107,13 @@ export class Session {
     return firstFailure;
   }
 
+  /** Ask the running command to stop (its context's signal aborts); false when nothing is running. */
+  interrupt(): boolean {
+    if (!this.#running) return false;
+    this.#running.abort(new Error('interrupted'));
+    return true;
+  }
+
   /** Names for Tab completion, read from the store and config; [] on any failure. */
   async names(source: CompletionSource): Promise<string[]> {
     const ctx = this.ctx;
@@ -132,7 +141,14 @@ export class Session {
 
   async #execute(parsed: Parsed, face: Face): Promise<number> {
     const { spec, input, globals } = parsed;
-    const result = await runCommand(this.ctx, spec, input, { face, dryRun: globals.dryRun, scrub: (text) => this.#scrub(text) });
+    const running = new AbortController();
+    this.#running = running;
+    let result;
+    try {
+      result = await runCommand(this.ctx, spec, input, { face, dryRun: globals.dryRun, signal: running.signal, scrub: (text) => this.#scrub(text) });
+    } finally {
+      if (this.#running === running) this.#running = undefined;
+    }
     await this.#print(result.data, spec, globals.output);
     if (result.message) this.io.stderr(`${await this.#scrub(result.message)}\n`);
     return result.exitCode;

@@ -37,6 +37,8 @@ export async function runShell(session: Session, streams: { input: NodeJS.Readab
     prompt: 'cm> ',
   });
   rl.on('SIGINT', () => {
+    // Ctrl-C stops a running command (hpc output --follow, a long refresh) and otherwise clears the line.
+    if (session.interrupt()) return;
     rl.write(null, { ctrl: true, name: 'u' });
     streams.output.write('\n(type quit to leave)\n');
     rl.prompt();

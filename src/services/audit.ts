@@ -37,9 +37,18 @@ function maskAssignments(value: unknown): unknown {
 /** Record one command. Failing to write the audit trail never fails the command, but it is reported. */
 export async function recordAudit(
   ctx: Context,
-  entry: { spec: CommandSpec; input: Record<string, unknown>; result: string; exitCode: number; storeOpen: boolean },
+  entry: {
+    spec: CommandSpec;
+    input: Record<string, unknown>;
+    result: string;
+    exitCode: number;
+    storeOpen: boolean;
+    /** Removes secret values known to the caller (from the config) that masking by name cannot see. */
+    scrub?: (text: string) => Promise<string>;
+  },
 ): Promise<AuditRow> {
   const time = ctx.now().toISOString();
+  const scrub = entry.scrub ?? (async (text: string) => text);
   const row: AuditRow = {
     // Unique enough across processes (time, pid, random) without loading node:crypto on every start.
     id: `${time}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
@@ -47,8 +56,8 @@ export async function recordAudit(
     user: await ctx.user().catch(() => ctx.env.USER ?? 'unknown'),
     face: ctx.face,
     command: entry.spec.path.join(' '),
-    args: JSON.stringify(maskInput(entry.spec, entry.input)),
-    result: entry.result,
+    args: await scrub(JSON.stringify(maskInput(entry.spec, entry.input))),
+    result: await scrub(entry.result),
     exit_code: entry.exitCode,
   };
   try {

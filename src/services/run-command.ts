@@ -14,10 +14,10 @@ export async function runCommand(
   ctx: OwnedContext,
   spec: CommandSpec,
   input: Record<string, unknown>,
-  options: { face: Face; dryRun?: boolean; scrub?: (text: string) => Promise<string> },
+  options: { face: Face; dryRun?: boolean; signal?: AbortSignal; scrub?: (text: string) => Promise<string> },
 ): Promise<Outcome> {
   const dryRun = options.dryRun ?? false;
-  const callCtx = ctx.derive({ face: options.face, dryRun });
+  const callCtx = ctx.derive({ face: options.face, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   let exitCode: number = EXIT.ok;
   let result = 'ok';
   try {
@@ -32,8 +32,7 @@ export async function runCommand(
     throw error;
   } finally {
     if (spec.changesState && !dryRun) {
-      const text = options.scrub ? await options.scrub(result) : result;
-      await recordAudit(callCtx, { spec, input, result: text, exitCode, storeOpen: exitCode === EXIT.ok });
+      await recordAudit(callCtx, { spec, input, result, exitCode, storeOpen: exitCode === EXIT.ok, ...(options.scrub ? { scrub: options.scrub } : {}) });
     }
   }
 }

@@ -2,9 +2,10 @@
 // shared between faces, config and database errors that change nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cm, cmJson, tempHome } from '../helpers.ts';
+import { CM, cm, cmJson, tempHome } from '../helpers.ts';
 
 test('--version prints the package version and exits 0', async () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -180,3 +181,47 @@ test('help is generated for everything and for one command', async () => {
   assert.match(one.stdout, /--time TIME/);
   assert.equal(existsSync(join(home, 'cloudmesh.db')), false, 'help opens no database');
 });
+
+test('a literal secret from the config is masked wherever it would be printed', async () => {
+  const home = tempHome();
+  await cm(home, ['config', 'check']);
+  writeFileSync(join(home, 'cloudmesh.yaml'), 'version: 1\nclouds:\n  chi:\n    kind: openstack\n    credentials:\n      OS_PASSWORD: hunter2-literal\n', { mode: 0o600 });
+  await cm(home, ['var', 'note=the password is hunter2-literal']);
+  const shown = await cm(home, ['var', 'list', '-o', 'json']);
+  assert.doesNotMatch(shown.stdout, /hunter2-literal/);
+  assert.match(shown.stdout, /the password is \*{8}/);
+  const error = await cm(home, ['var', 'hunter2-literal']);
+  assert.equal(error.code, 1);
+  assert.doesNotMatch(error.stderr, /hunter2-literal/);
+  assert.doesNotMatch(readFileSync(join(home, 'audit.log'), 'utf8'), /hunter2-literal/);
+});
+
+test('bash completion works in a real bash through the printed script', { skip: spawnSync('bash', ['--version']).status === 0 ? false : 'no bash' }, async () => {
+  const home = tempHome();
+  const bin = join(home, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'cm'), `#!/bin/sh\nexec "${process.execPath}" "${CM}" "$@"\n`, { mode: 0o755 });
+  await cm(home, ['var', 'alpha=1']);
+  const script = (await cm(home, ['completion', 'bash'])).stdout;
+  const run = (words: string[]) =>
+    spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _cm_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CLOUDMESH_HOME: home },
+      encoding: 'utf8',
+    }).stdout;
+  assert.equal(run(['cm', 'hpc', 'ru']), 'run\n');
+  assert.equal(run(['cm', 'var', 'delete', 'a']), 'alpha\n');
+  assert.equal(run(['cm', '--output', 'y']), 'yaml\n');
+});
+
+test('started by an older system Node, cm re-runs itself on the Node that npm installed', { skip: olderNode() ? false : 'no Node older than 22.12 on this machine' }, async () => {
+  const result = spawnSync(olderNode()!, [CM, 'version', '--output', 'json'], { env: { ...process.env, CLOUDMESH_HOME: tempHome() }, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(JSON.parse(result.stdout).node, /^(2[4-9]|[3-9]\d)\./);
+});
+
+function olderNode(): string | undefined {
+  const probe = spawnSync('/usr/bin/node', ['-p', 'process.versions.node'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const [major, minor] = probe.stdout.trim().split('.').map(Number);
+  return major! < 22 || (major === 22 && minor! < 12) ? '/usr/bin/node' : undefined;
+}

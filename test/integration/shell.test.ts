@@ -77,6 +77,15 @@ test('interactive shell in a real terminal: Tab completion, help, history', { sk
     tmux('send-keys', '-t', session, 'C-u');
     tmux('send-keys', '-t', session, 'var list', 'Enter');
     await eventually(async () => (/alpha\s+1/.test(screen()) ? true : undefined), 5_000, 'var list output');
+    // Ctrl-C stops a running command and gives the prompt back; the shell stays open.
+    tmux('send-keys', '-t', session, 'hpc run --name long sleep 30', 'Enter');
+    await eventually(async () => (/dir\s+\S*jobs\/1/.test(screen()) ? true : undefined), 5_000, 'the job to be submitted');
+    tmux('send-keys', '-t', session, 'hpc output 1 --follow', 'Enter');
+    await new Promise((r) => setTimeout(r, 800));
+    tmux('send-keys', '-t', session, 'C-c');
+    tmux('send-keys', '-t', session, 'var list', 'Enter');
+    await eventually(async () => ((screen().match(/alpha\s+1/g) ?? []).length >= 2 ? true : undefined), 5_000, 'the prompt after Ctrl-C');
+    tmux('send-keys', '-t', session, 'hpc kill 1', 'Enter');
     tmux('send-keys', '-t', session, 'quit', 'Enter');
     await eventually(async () => (existsSync(join(home, 'history')) && readFileSync(join(home, 'history'), 'utf8').includes('var list') ? true : undefined), 5_000, 'history');
   } finally {

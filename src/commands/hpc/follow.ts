@@ -2,6 +2,7 @@
  * @module commands/hpc/follow
  * `hpc output --follow`: stream a job's output as it grows, until the job reaches a final state.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../../core/command.ts';
 import { TERMINAL_STATES, type Scheduler } from '../../core/scheduler.ts';
 
@@ -23,6 +24,7 @@ export async function followOutput(ctx: Context, scheduler: Scheduler, id: strin
       write((await scheduler.output(id, { stream, offset })).text);
       return '';
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Wakes early when the user interrupts, so Ctrl-C in the shell returns to the prompt at once.
+    await sleep(500, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
 }

@@ -34,7 +34,7 @@ const run = defineCommand<RunInput, unknown>({
     'SCRIPT is a local file copied to the cluster and run there. Otherwise the words are the command and its arguments, run ' +
     'without a shell; a single quoted word is split like a shell line but never given to a shell. Use --shell to run one ' +
     'line through /bin/sh (pipes, redirection). Options go before the command: words after it belong to the command.',
-  examples: ['cm hpc run ./train.sh --name train', 'cm hpc run --time 10 python3 -c "print(42)"', 'cm hpc run --shell "sort data | uniq -c > counts"'],
+  examples: ['cm hpc run --name train ./train.sh', 'cm hpc run --time 10 python3 -c "print(42)"', 'cm hpc run --shell "sort data | uniq -c > counts"'],
   positionals: [{ name: 'command', required: true, variadic: true, passthrough: true, complete: 'file', description: 'SCRIPT file, or COMMAND [ARGS...]' }],
   options: [
     cluster,

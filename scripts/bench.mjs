@@ -21,10 +21,15 @@ function run(args) {
   return ms;
 }
 
-function median(args) {
-  for (let i = 0; i < 3; i++) run(args);
-  const times = Array.from({ length: runs }, () => run(args)).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+/**
+ * Medians of every case, measured round-robin (one run of each case per round) so that a machine getting
+ * busier or quieter during the benchmark shifts the baseline and the commands alike.
+ */
+function medians(cases) {
+  for (let i = 0; i < 3; i++) for (const [, args] of cases) run(args);
+  const times = cases.map(() => []);
+  for (let round = 0; round < runs; round++) cases.forEach(([, args], i) => times[i].push(run(args)));
+  return times.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]);
 }
 
 async function seed() {
@@ -47,6 +52,7 @@ async function seed() {
 }
 
 const cases = [
+  ['node -e 0 (baseline)', ['-e', '0']],
   ['cm --version', [cmBin, '--version']],
   ['cm var list', [cmBin, 'var', 'list']],
   ['cm vm list (1000 cached VMs)', [cmBin, 'vm', 'list']],
@@ -57,10 +63,10 @@ const cases = [
 
 try {
   await seed();
-  const baseline = median(['-e', '0']);
-  const rows = [['node -e 0 (baseline)', baseline]];
-  for (const [label, args] of cases) rows.push([label, median(args)]);
-  console.log(`Node ${process.versions.node}, ${runs} runs each, median wall time of a fresh process\n`);
+  const figures = medians(cases);
+  const baseline = figures[0];
+  const rows = cases.map(([label], i) => [label, figures[i]]);
+  console.log(`Node ${process.versions.node}, ${runs} rounds, median wall time of a fresh process (cases interleaved)\n`);
   console.log(`${'command'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node'.padStart(8)}`);
   for (const [label, ms] of rows) console.log(`${label.padEnd(40)} ${ms.toFixed(1).padStart(10)} ${(ms / baseline).toFixed(2).padStart(8)}`);
 } finally {

@@ -25,7 +25,7 @@ function overview(specs: readonly CommandSpec[]): string {
     '',
     listing(specs),
     'Global options:',
-    ...GLOBAL_OPTIONS.map((o) => `  ${optionUsage(o).padEnd(24)} ${o.description}`),
+    ...aligned(GLOBAL_OPTIONS),
     '',
     'Run "cm help COMMAND" for details, e.g. "cm help hpc run".',
     '',
@@ -47,6 +47,15 @@ function usageLine(spec: CommandSpec): string {
   return [...spec.path, ...positionals].join(' ');
 }
 
+/** Option lines with their descriptions in one column. */
+function aligned(options: readonly OptionSpec[]): string[] {
+  const width = Math.max(...options.map((o) => optionUsage(o).length)) + 2;
+  return options.map((o) => {
+    const extra = o.default !== undefined ? ` (default: ${o.default})` : o.required ? ' (required)' : '';
+    return `  ${optionUsage(o).padEnd(width)}${o.description}${extra}`;
+  });
+}
+
 function optionUsage(option: OptionSpec): string {
   const value = option.type === 'boolean' ? '' : ` ${option.value ?? option.choices?.join('|') ?? 'VALUE'}`;
   return `${option.short ? `-${option.short}, ` : ''}--${option.name}${value}`;
@@ -62,11 +71,7 @@ export function commandHelp(spec: CommandSpec): string {
   }
   const options = [...(spec.options ?? []), ...(spec.destructive ? GLOBAL_OPTIONS.filter((o) => inputKey(o.name) === 'dryRun') : [])];
   if (options.length) {
-    lines.push('', 'Options:');
-    for (const o of options) {
-      const extra = o.default !== undefined ? ` (default: ${o.default})` : o.required ? ' (required)' : '';
-      lines.push(`  ${optionUsage(o).padEnd(26)} ${o.description}${extra}`);
-    }
+    lines.push('', 'Options:', ...aligned(options));
   }
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n') + '\n';

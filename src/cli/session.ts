@@ -5,6 +5,8 @@
  * code. One session lives as long as its face: one command for `cm x`, the whole sitting for `cm shell`.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Config } from '../core/config.ts';
 import type { CommandSpec, CompletionSource, Face } from '../core/command.ts';
 import { BackendError, EXIT, isCmError, rootCauseMessage, UserError } from '../core/errors.ts';
 import { tokenize } from '../core/words.ts';
@@ -39,6 +41,8 @@ export class Session {
   #scriptDepth = 0;
   /** Aborts the command running now (Ctrl-C in the shell). */
   #running: AbortController | undefined;
+  /** Secret values of the loaded config, collected once per config. */
+  #secrets: { config: Config; values: string[] } | undefined;
 
   constructor(options: SessionOptions) {
     this.ctx = options.ctx;
@@ -191,7 +195,11 @@ export class Session {
     const config = this.ctx.loadedConfig();
     if (!config) return text;
     const { collectSecrets, maskText } = await import('../config/secrets.ts');
-    return maskText(text, collectSecrets(config, this.ctx.env));
+    if (this.#secrets?.config !== config) {
+      // Relative file: references resolve against the config's folder, as everywhere else.
+      this.#secrets = { config, values: collectSecrets(config, this.ctx.env, { baseDir: dirname(config.path) }) };
+    }
+    return maskText(text, this.#secrets.values);
   }
 
   async #lookup(line: string): Promise<(name: string) => string | undefined> {

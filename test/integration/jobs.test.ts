@@ -104,3 +104,15 @@ test('hpc status of unknown ids is a clear error; a cluster that does not exist 
   assert.match(cluster.stderr, /no cluster named "locl" \(did you mean "local"\?\)/);
   assert.equal(readFileSync(join(home, 'audit.log'), 'utf8').includes('"exit_code":1'), true, 'failed changes are audited too');
 });
+
+test('a backend failure is one line with its cause; --debug adds the stack', async () => {
+  const home = tempHome();
+  await cm(home, ['var', 'a=1']);
+  writeFileSync(join(home, 'jobs'), 'not a directory');
+  const plain = await cm(home, ['hpc', 'run', 'true']);
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /^error: local: create the jobs directory .* failed\ncaused by: EEXIST/);
+  assert.doesNotMatch(plain.stderr, /\n\s+at /);
+  const debug = await cm(home, ['--debug', 'hpc', 'run', 'true']);
+  assert.match(debug.stderr, /BackendError: local: create the jobs directory[\s\S]*\n\s+at /);
+});

@@ -33,7 +33,9 @@ const HAVE_PROC = existsSync('/proc/self/stat');
  * the same number, so concurrent submitters simply move on to the next one and never share an id.
  */
 export async function allocateJobDir(jobsDir: string): Promise<{ id: string; dir: string }> {
-  await mkdir(jobsDir, { recursive: true, mode: 0o700 });
+  await mkdir(jobsDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw new BackendError('local', `create the jobs directory ${jobsDir}`, error);
+  });
   const ids = await listJobIds(jobsDir);
   let candidate = Number(ids.at(-1) ?? 0) + 1;
   for (let attempt = 0; attempt < 10_000; attempt++, candidate++) {

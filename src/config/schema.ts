@@ -87,6 +87,7 @@ export const CONFIG_SCHEMA: Schema = obj({
       key: str(),
       workdir: str(),
       partition: str(),
+      accounting: oneOf(['auto', 'sacct', 'scontrol']),
       password: secret(),
       token: secret(),
     }),

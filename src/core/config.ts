@@ -15,6 +15,8 @@ export interface ClusterConfig {
   /** Remote directory jobs run in when no `--dir` is given. */
   workdir?: string;
   partition?: string;
+  /** Slurm: where finished jobs are looked up (`auto` tries sacct, then scontrol). */
+  accounting?: string;
   [extra: string]: unknown;
 }
 

@@ -4,7 +4,7 @@
  * implementation is imported only when a command first talks to that cluster.
  */
 import type { ClusterConfig } from '../../core/config.ts';
-import { UserError } from '../../core/errors.ts';
+import { UnsupportedError, UserError } from '../../core/errors.ts';
 import type { Scheduler } from '../../core/scheduler.ts';
 import { didYouMean } from '../../core/suggest.ts';
 
@@ -15,6 +15,20 @@ export const SCHEDULERS: Record<string, SchedulerFactory> = {
   async local(cluster, _config, home) {
     const { createLocalScheduler } = await import('./local/index.ts');
     return createLocalScheduler({ home, cluster });
+  },
+  async slurm(cluster, config) {
+    const transport = config.transport ?? (config.host ? 'ssh' : 'local');
+    if (transport !== 'local') {
+      throw new UnsupportedError(`cluster "${cluster}": the ${transport} transport for Slurm is not available yet; use transport: local on the login node`);
+    }
+    const { createSlurmScheduler, createLocalTransport } = await import('./slurm/index.ts');
+    return createSlurmScheduler({
+      cluster,
+      transport: createLocalTransport(),
+      ...(config.partition ? { partition: config.partition } : {}),
+      ...(config.workdir ? { workdir: config.workdir } : {}),
+      ...(config.accounting ? { accounting: config.accounting as 'auto' | 'sacct' | 'scontrol' } : {}),
+    });
   },
 };
 

@@ -5,7 +5,6 @@
  * runner makes when its child ends. Nothing here touches processes or files, so all of it is unit-testable.
  */
 import { constants } from 'node:os';
-import { UserError } from '../../../core/errors.ts';
 import { JOB_STATES, TERMINAL_STATES } from '../../../core/scheduler.ts';
 import type { JobSpec, JobState, JobStateName, QueueEntry } from '../../../core/scheduler.ts';
 
@@ -60,38 +59,8 @@ export function isJobId(text: string): boolean {
   return ID_PATTERN.test(text);
 }
 
-/**
- * A wall-time limit in seconds. Accepts Slurm's common forms: `minutes`, `MM:SS`, `HH:MM:SS` and
- * `D-HH:MM:SS`. Zero or malformed limits are the user's mistake, reported before anything is started.
- */
-export function parseTimeLimit(text: string): number {
-  const value = text.trim();
-  const bad = () =>
-    new UserError(`invalid time limit '${text}'`, { hint: 'use minutes, MM:SS, HH:MM:SS or D-HH:MM:SS' });
-  const match = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(value);
-  if (!match) throw bad();
-  const [, days, a, b, c] = match;
-  let seconds: number;
-  if (days !== undefined) {
-    // Slurm's D-HH:MM:SS needs all three clock parts here; D-HH alone is ambiguous with a typo.
-    if (b === undefined || c === undefined) throw bad();
-    seconds = Number(days) * 86_400 + clock(Number(a), Number(b), Number(c), bad);
-  } else if (b === undefined) {
-    seconds = Number(a) * 60;
-  } else if (c === undefined) {
-    if (Number(b) > 59) throw bad();
-    seconds = Number(a) * 60 + Number(b);
-  } else {
-    seconds = clock(Number(a), Number(b), Number(c), bad);
-  }
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw bad();
-  return seconds;
-}
+export { parseTimeLimit } from '../../../core/time-limit.ts';
 
-function clock(hours: number, minutes: number, seconds: number, bad: () => UserError): number {
-  if (minutes > 59 || seconds > 59) throw bad();
-  return hours * 3600 + minutes * 60 + seconds;
-}
 
 /** Validate a parsed `state.json`; `null` when it is not one of ours (a torn or foreign file). */
 export function parseStateRecord(value: unknown): StateRecord | null {

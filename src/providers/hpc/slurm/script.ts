@@ -1,0 +1,135 @@
+/**
+ * @module providers/hpc/slurm/script
+ * Turns a `JobSpec` into what sbatch gets: the options (as `#SBATCH` lines in a generated script, or as
+ * argv elements when the user brings their own script) and the script body. Pure; the user's words only
+ * ever appear single-quoted in the body or directive-quoted in `#SBATCH` lines, never in a command line
+ * a shell parses on this side.
+ */
+import { UnsupportedError, UserError } from '../../../core/errors.ts';
+import type { JobSpec } from '../../../core/scheduler.ts';
+import { checkDirectiveValue, directiveQuote, formatSlurmTime, parseTimeLimit, shellQuote } from './map.ts';
+
+/** What to submit, checked completely before anything is written on the cluster. */
+export interface JobPlan {
+  kind: 'command' | 'shell' | 'script';
+  name: string;
+  /** sbatch options as `[flag, value]` without the output/error/chdir ones, which need the job dir. */
+  options: [string, string][];
+  /** Generated body lines after the `#SBATCH` block (command and shell jobs). */
+  body: string[];
+  env: Record<string, string>;
+  /** The user's working directory, or null for the job directory. */
+  dir: string | null;
+  isArray: boolean;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Validate `spec` and decide every sbatch option. Every job gets an explicit name (the program's, the
+ * script's file name, or `shell`) so the name submit returns is the one squeue shows.
+ */
+export function planJob(spec: JobSpec, defaultPartition: string | undefined): JobPlan {
+  const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
+  if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
+  const kind = modes[0] ?? 'command';
+  if ((spec.stageIn?.length ?? 0) > 0 || (spec.stageOut?.length ?? 0) > 0) {
+    throw new UnsupportedError('the Slurm cluster does not stage files in or out yet');
+  }
+  let body: string[] = [];
+  let defaultName: string;
+  if (kind === 'command') {
+    const { command } = spec;
+    if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
+      throw new UserError('a command must be a non-empty list of strings');
+    }
+    if (command[0] === '') throw new UserError('the program name is empty');
+    command.forEach((arg) => noNul('command argument', arg));
+    body = [command.map(shellQuote).join(' ')];
+    defaultName = baseName(command[0] ?? 'job');
+  } else if (kind === 'shell') {
+    if (typeof spec.shell !== 'string' || spec.shell.trim() === '') throw new UserError('the shell line is empty');
+    noNul('shell line', spec.shell);
+    // The user asked for a shell: the line goes into the script as written.
+    body = [spec.shell];
+    defaultName = 'shell';
+  } else {
+    if (typeof spec.script !== 'string' || spec.script === '') throw new UserError('the script path is empty');
+    defaultName = baseName(spec.script);
+  }
+  const env = spec.env ?? {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(key) || typeof value !== 'string') throw new UserError(`invalid environment variable '${key}'`);
+    noNul(`environment variable ${key}`, value);
+  }
+  const name = spec.name ?? defaultName;
+  const options: [string, string][] = [['--job-name', name]];
+  if (spec.time !== undefined) options.push(['--time', formatSlurmTime(parseTimeLimit(spec.time))]);
+  const partition = spec.partition ?? defaultPartition;
+  if (partition !== undefined) options.push(['--partition', partition]);
+  for (const [flag, value] of [
+    ['--nodes', spec.nodes],
+    ['--ntasks', spec.ntasks],
+    ['--cpus-per-task', spec.cpusPerTask],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) throw new UserError(`${flag.slice(2)} must be a positive whole number`);
+    options.push([flag, String(value)]);
+  }
+  for (const [flag, value] of [
+    ['--mem', spec.mem],
+    ['--array', spec.array],
+    ['--dependency', spec.dependency],
+    ['--account', spec.account],
+    ['--qos', spec.qos],
+  ] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.trim() === '') throw new UserError(`${flag.slice(2)} is empty`);
+    options.push([flag, value.trim()]);
+  }
+  for (const [flag, value] of options) checkDirectiveValue(flag === '--job-name' ? 'a job name' : flag.slice(2), value);
+  if (spec.dir !== undefined) {
+    if (typeof spec.dir !== 'string' || spec.dir === '') throw new UserError('the working directory is empty');
+    checkDirectiveValue('the working directory', spec.dir);
+  }
+  return { kind, name, options, body, env, dir: spec.dir ?? null, isArray: spec.array !== undefined };
+}
+
+/** The output and error file names inside the job directory; `%A_%a` keeps array tasks apart. */
+export function outputNames(isArray: boolean): { stdout: string; stderr: string } {
+  const id = isArray ? '%A_%a' : '%j';
+  return { stdout: `slurm-${id}.out`, stderr: `slurm-${id}.err` };
+}
+
+/** The file of one job's stream: `slurm-123.out`, or `slurm-123_4.out` for task 4 of array 123. */
+export function outputFileName(id: string, stream: 'stdout' | 'stderr'): string {
+  return `slurm-${id}.${stream === 'stdout' ? 'out' : 'err'}`;
+}
+
+/** A path inside an sbatch filename pattern, where `%` starts a replacement unless doubled. */
+export function escapePattern(path: string): string {
+  return path.replaceAll('%', '%%');
+}
+
+/** The generated job script of a command or shell job: options as `#SBATCH` lines, env as exports. */
+export function renderJobScript(plan: JobPlan, files: [string, string][]): string {
+  const lines = ['#!/bin/bash'];
+  for (const [flag, value] of [...plan.options, ...files]) lines.push(`#SBATCH ${flag}=${directiveQuote(value)}`);
+  // Not `--export=ALL,NAME=value`: sbatch splits that list on commas, so a value with one would break.
+  for (const [key, value] of Object.entries(plan.env)) lines.push(`export ${key}=${shellQuote(value)}`);
+  lines.push(...plan.body);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Options as sbatch argv elements, for a user's own script (its bytes are submitted unchanged). */
+export function optionArgs(options: [string, string][]): string[] {
+  return options.map(([flag, value]) => `${flag}=${value}`);
+}
+
+function baseName(path: string): string {
+  return path.split('/').filter(Boolean).at(-1) ?? 'job';
+}
+
+function noNul(what: string, value: string): void {
+  if (value.includes('\0')) throw new UserError(`${what} contains a NUL byte`);
+}

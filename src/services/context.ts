@@ -101,7 +101,7 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
       shared.store ??= (async () => {
         const config = await context.config();
         const { openStore } = await import('../store/registry.ts');
-        return openStore(config.database, shared.home);
+        return openStore(config.database, shared.home, shared.env);
       })();
       // A failed open must not be cached: the next command (in the shell) should try again.
       shared.store.catch(() => (shared.store = undefined));

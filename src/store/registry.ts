@@ -9,7 +9,7 @@ import type { Store } from '../core/store.ts';
 import { didYouMean } from '../core/suggest.ts';
 
 /** How to open one backend from the `database` section of the config. */
-type StoreOpener = (database: DatabaseConfig, home: string) => Promise<Store>;
+type StoreOpener = (database: DatabaseConfig, home: string, env: Readonly<Record<string, string | undefined>>) => Promise<Store>;
 
 export const STORE_BACKENDS: Record<string, StoreOpener> = {
   async sqlite(database, home) {
@@ -17,15 +17,30 @@ export const STORE_BACKENDS: Record<string, StoreOpener> = {
     const { join, resolve } = await import('node:path');
     return openSqliteStore({ path: database.path ? resolve(home, database.path) : join(home, 'cloudmesh.db') });
   },
+  async postgres(database, home, env) {
+    const { openPostgresStore } = await import('./postgres/index.ts');
+    return openPostgresStore({ url: await serverUrl(database, home, env, 'postgres://user:password@host:5432/database') });
+  },
+  async mysql(database, home, env) {
+    const { openMysqlStore } = await import('./mysql/index.ts');
+    return openMysqlStore({ url: await serverUrl(database, home, env, 'mysql://user:password@host:3306/database') });
+  },
 };
 
+/** `database.url`, which is a secret: it may be written in place or as `env:VAR` / `file:PATH`. */
+async function serverUrl(database: DatabaseConfig, home: string, env: Readonly<Record<string, string | undefined>>, example: string): Promise<string> {
+  if (!database.url) throw new UserError(`database.url is required for the ${database.backend} backend`, { hint: `url: ${example}` });
+  const { resolveSecret } = await import('../config/secrets.ts');
+  return resolveSecret(database.url, env, { baseDir: home, name: 'database.url' });
+}
+
 /** Open the store the config names. An unknown or unreachable backend is an error, never a silent fall-back. */
-export async function openStore(database: DatabaseConfig, home: string): Promise<Store> {
+export async function openStore(database: DatabaseConfig, home: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Store> {
   const open = STORE_BACKENDS[database.backend];
   if (!open) {
     throw new UserError(`unknown database backend "${database.backend}"${didYouMean(database.backend, Object.keys(STORE_BACKENDS))}`, {
       hint: `supported: ${Object.keys(STORE_BACKENDS).join(', ')}`,
     });
   }
-  return open(database, home);
+  return open(database, home, env);
 }

@@ -15,11 +15,24 @@ export interface SqlDriver {
   /** An INSERT/UPDATE/DELETE/DDL statement; returns how many rows changed. */
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
   /**
-   * Run `fn` on one connection between `begin` and COMMIT (ROLLBACK when it throws). Other calls on this
-   * driver wait until it is done, so nothing interleaves with the transaction.
+   * Run `fn` on one connection between `begin` and COMMIT (ROLLBACK when it throws). Nothing interleaves
+   * with the transaction: SQLite's one connection makes other calls wait; a pooled driver runs them on
+   * other connections, isolated by the server.
    */
-  transaction<T>(begin: string, fn: (connection: SqlDriver) => Promise<T>): Promise<T>;
+  transaction<T>(begin: string, fn: (connection: SqlDriver) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Extras of one transaction. */
+export interface TransactionOptions {
+  /**
+   * A lock, named across every process using this database, held from before the transaction reads
+   * anything until after it ends: how racing processes migrate once. On a server, concurrent DDL fails
+   * rather than waits (PostgreSQL's CREATE TABLE IF NOT EXISTS can still collide; MySQL's DDL commits at
+   * once), so migrations take one (PostgreSQL `pg_advisory_xact_lock`, MySQL `GET_LOCK`). SQLite ignores it:
+   * BEGIN IMMEDIATE already admits one writer at a time.
+   */
+  lock?: string;
 }
 
 /** Serialises async work: each `run` starts after the previous one settled. */

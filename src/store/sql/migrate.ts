@@ -3,12 +3,15 @@
  * Applies the pending migrations on a connection that already holds the write transaction. Loaded only
  * when the schema is behind, so Kysely (used for portable DDL) costs nothing on an up-to-date database.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { SqlDriver } from './driver.ts';
-import { MIGRATIONS, type SqlTypes } from './migrations.ts';
+import { MIGRATIONS, type ColumnTypes, type SqlTypes } from './migrations.ts';
 import { readSchemaVersion } from './sql-store.ts';
 
-export async function applyMigrations(connection: SqlDriver, db: Kysely<any>, types: SqlTypes): Promise<void> {
+export async function applyMigrations(connection: SqlDriver, db: Kysely<any>, sqlTypes: SqlTypes): Promise<void> {
+  // Backends declare types as SQL text (a collation does not fit Kysely's type names); raw text renders
+  // exactly as written, so SQLite's DDL is the same as before.
+  const types: ColumnTypes = { key: sql.raw(sqlTypes.key), text: sql.raw(sqlTypes.text) };
   await db.schema.createTable('cm_schema').ifNotExists()
     .addColumn('version', 'integer', (c) => c.primaryKey())
     .addColumn('name', types.key, (c) => c.notNull())

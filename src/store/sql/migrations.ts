@@ -3,24 +3,35 @@
  * Versioned schema changes for every SQL store (SQLite, PostgreSQL, MySQL), written once with Kysely's
  * schema builder. A migration, once released, never changes: a new need gets a new version.
  */
-import type { Kysely } from 'kysely';
+import type { ColumnDataType, Expression, Kysely } from 'kysely';
 
 export interface Migration {
   version: number;
   name: string;
-  up(db: Kysely<any>, types: SqlTypes): Promise<void>;
+  up(db: Kysely<any>, types: ColumnTypes): Promise<void>;
 }
 
-/** Column types that differ between dialects (MySQL cannot key a TEXT column, for instance). */
+/**
+ * Column types that differ between dialects, as SQL text: MySQL cannot key a TEXT column, and a server
+ * backend adds a collation so that keys compare and sort by code point as SQLite's do (PostgreSQL
+ * `text collate "C"`, MySQL `varchar(255) … collate utf8mb4_nopad_bin`). Plain text, so a backend can
+ * declare its types without loading Kysely; `migrate.ts` turns them into `ColumnTypes`.
+ */
 export interface SqlTypes {
   /** A short string that may be part of a key or an index. */
-  key: 'text' | 'varchar(255)';
+  key: string;
   /** Long text: JSON documents, public keys, audit arguments. */
-  text: 'text';
+  text: string;
+}
+
+/** `SqlTypes` as Kysely column types: what a migration's `up` receives. */
+export interface ColumnTypes {
+  key: ColumnDataType | Expression<unknown>;
+  text: ColumnDataType | Expression<unknown>;
 }
 
 /** Columns every cached row carries. */
-function cached<T extends { addColumn: (...args: any[]) => T }>(table: T, types: SqlTypes): T {
+function cached<T extends { addColumn: (...args: any[]) => T }>(table: T, types: ColumnTypes): T {
   return table
     .addColumn('source', types.key, (c: any) => c.notNull())
     .addColumn('seen_at', types.key, (c: any) => c.notNull());

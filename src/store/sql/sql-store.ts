@@ -12,7 +12,7 @@ import type {
 } from '../../core/store.ts';
 import type { SqlDriver } from './driver.ts';
 import { LATEST_SCHEMA_VERSION, type SqlTypes } from './migrations.ts';
-import { TableStatements } from './statements.ts';
+import { TableStatements, counterIncrement } from './statements.ts';
 
 /** What differs between SQL backends. */
 export interface SqlBackend {
@@ -84,6 +84,18 @@ class SqlStore implements Store {
 
   async nextCounter(name: string): Promise<number> {
     return this.transaction(async (tx) => {
+      const atomic = counterIncrement(this.driver.dialect, name);
+      if (atomic) {
+        // The transaction's own connection: the read must see this increment (MySQL's LAST_INSERT_ID is per connection).
+        const { driver } = tx as SqlStore;
+        const { increment, read } = atomic;
+        const [row] = await this.guard('increment a counter', async () => {
+          if (!read) return driver.query(increment.sql, increment.params);
+          await driver.run(increment.sql, increment.params);
+          return driver.query(read);
+        });
+        return Number(row?.value);
+      }
       const counters = tx.collection('counters');
       const value = ((await counters.get({ name }))?.value ?? 0) + 1;
       await counters.put({ name, value });
@@ -103,7 +115,11 @@ class SqlStore implements Store {
     const backup = from > 0 && this.impl.backup ? await this.impl.backup(from) : undefined;
     const { applyMigrations } = await import('./migrate.ts');
     await this.guard('migrate the schema', () =>
-      this.driver.transaction(this.impl.beginWrite, async (connection) => applyMigrations(connection, await this.impl.kysely(connection), this.impl.types)),
+      this.driver.transaction(
+        this.impl.beginWrite,
+        async (connection) => applyMigrations(connection, await this.impl.kysely(connection), this.impl.types),
+        { lock: 'cloudmesh-migrate' },
+      ),
     );
     return { from, to: LATEST_SCHEMA_VERSION, ...(backup ? { backup } : {}) };
   }
@@ -141,7 +157,9 @@ export async function readSchemaVersion(driver: SqlDriver): Promise<number> {
     const [row] = await driver.query('SELECT MAX(version) AS v FROM cm_schema');
     return Number(row?.v ?? 0);
   } catch (error) {
-    if (/no such table|does not exist|doesn't exist/i.test(String((error as Error)?.message))) return 0;
+    // Only a missing cm_schema means "empty": PostgreSQL's 'database "x" does not exist' must surface.
+    const message = String((error as Error)?.message);
+    if (message.includes('cm_schema') && /no such table|does not exist|doesn't exist/i.test(message)) return 0;
     throw error;
   }
 }

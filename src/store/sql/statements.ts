@@ -117,3 +117,31 @@ export class TableStatements<R> {
     return n;
   }
 }
+
+/**
+ * Statements that add 1 to the counter `name` (creating it at 1) in one atomic write, then read the new
+ * value: `increment` returns it as column `value` when `read` is absent. For the servers, where the
+ * generic read-then-write lets two transactions read the same value (PostgreSQL's READ COMMITTED, MySQL's
+ * consistent reads). Undefined for SQLite, whose BEGIN IMMEDIATE already serialises the read-then-write.
+ */
+export function counterIncrement(dialect: Dialect, name: string): { increment: Statement; read?: string } | undefined {
+  if (dialect === 'postgres') {
+    return {
+      increment: {
+        sql: 'INSERT INTO "counters" ("name", "value") VALUES ($1, 1) ON CONFLICT ("name") DO UPDATE SET "value" = "counters"."value" + 1 RETURNING "value"',
+        params: [name],
+      },
+    };
+  }
+  if (dialect === 'mysql') {
+    // LAST_INSERT_ID(expr) remembers expr for this connection, on the insert and on the update path alike.
+    return {
+      increment: {
+        sql: 'INSERT INTO `counters` (`name`, `value`) VALUES (?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE `value` = LAST_INSERT_ID(`value` + 1)',
+        params: [name],
+      },
+      read: 'SELECT LAST_INSERT_ID() AS `value`',
+    };
+  }
+  return undefined;
+}

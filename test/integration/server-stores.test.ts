@@ -1,0 +1,54 @@
+// `cm` with its state in PostgreSQL or MariaDB instead of SQLite, chosen in cloudmesh.yaml with the URL as
+// an env: secret: the same commands work, `db info` names the backend with the password masked, and two
+// homes pointing at one database see the same state. Skipped (with the reason) when a server is not up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cm, cmJson, tempHome } from '../helpers.ts';
+
+const name = `cm_cli_${process.pid}_${Date.now().toString(36)}`;
+const servers = [
+  {
+    backend: 'postgres',
+    url: `postgres://postgres:not-a-real-secret@127.0.0.1:5432/${name}`,
+    up: spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']).status === 0,
+    create: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `CREATE DATABASE ${name}`]),
+    drop: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+  },
+  {
+    backend: 'mysql',
+    url: `mysql://root@127.0.0.1:3306/${name}`,
+    up: spawnSync('mysqladmin', ['-h', '127.0.0.1', '-uroot', 'ping']).status === 0,
+    create: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `CREATE DATABASE ${name}`]),
+    drop: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `DROP DATABASE IF EXISTS ${name}`]),
+  },
+];
+
+for (const server of servers) {
+  test(`state in ${server.backend}: commands, db info, and two homes sharing it`, { skip: server.up ? false : `${server.backend} is not running on 127.0.0.1` }, async () => {
+    assert.equal(server.create().status, 0, `could not create database ${name}`);
+    try {
+      const homes = [tempHome(), tempHome()];
+      for (const home of homes) {
+        await cm(home, ['config', 'path']);
+        writeFileSync(join(home, 'cloudmesh.yaml'), `version: 1\ndatabase:\n  backend: ${server.backend}\n  url: env:CM_TEST_DB_URL\n`, { mode: 0o600 });
+      }
+      const env = { CM_TEST_DB_URL: server.url };
+      assert.equal((await cm(homes[0]!, ['var', 'shared=from-home-0'], { env })).code, 0);
+      assert.equal((await cmJson<{ value: string }>(homes[1]!, ['var', 'shared'], { env })).value, 'from-home-0');
+      const job = await cmJson<{ id: string }>(homes[0]!, ['hpc', 'run', 'true'], { env });
+      assert.ok((await cmJson<{ id: string }[]>(homes[0]!, ['hpc', 'status'], { env })).some((j) => j.id === job.id));
+      const info = await cmJson<Record<string, unknown>>(homes[1]!, ['db', 'info'], { env });
+      assert.equal(info.backend, server.backend);
+      assert.equal(info.schema_version, info.latest_schema_version);
+      assert.doesNotMatch(JSON.stringify(info), /not-a-real-secret/);
+      const missing = await cm(homes[0]!, ['var', 'list'], { env: {} });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /environment variable CM_TEST_DB_URL is not set/);
+    } finally {
+      server.drop();
+    }
+  });
+}

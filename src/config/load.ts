@@ -2,8 +2,9 @@
  * @module config/load
  * Finds, creates on first use, parses and validates `cloudmesh.yaml`. Runs on most commands, so the
  * common path is one open, one fstat, one read and a cache hit (config/cache.ts); `yaml` is imported lazily
- * because commands that never read the config must not pay for it. The file is only ever created,
- * never rewritten: a broken file is reported with FILE:LINE and left exactly as it was.
+ * because commands that never read the config must not pay for it. Loading only ever creates the file,
+ * never rewrites it: a broken file is reported with FILE:LINE and left exactly as it was. (The one explicit
+ * edit is `cm db use`, through config/edit.ts, with a backup first.)
  */
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';

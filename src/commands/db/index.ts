@@ -1,8 +1,10 @@
 /**
  * @module commands/db
- * `db info`, `db migrate`.
+ * `db info`, `db migrate`, `db export`, `db import` (transfer.ts) and `db use` (use.ts).
  */
 import { defineCommand } from '../../core/command.ts';
+import { exportCommand, importCommand } from './transfer.ts';
+import { useCommand } from './use.ts';
 
 const info = defineCommand<Record<string, never>, unknown>({
   path: ['db', 'info'],
@@ -28,4 +30,4 @@ function prefix(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([name, n]) => [`rows_${name}`, n]));
 }
 
-export const commands = [info, migrate];
+export const commands = [info, migrate, exportCommand, importCommand, useCommand];

@@ -22,7 +22,11 @@ export interface SqliteStoreOptions {
 /** Open (creating if needed) the SQLite store at `path` and migrate it to the current schema. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { path } = options;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UserError(`cannot create the folder of the database ${path}`, { cause: error, hint: 'check database.path in cloudmesh.yaml' });
+  }
   let raw: RawDatabase | undefined;
   try {
     raw = openRawDatabase(path, options.busyTimeoutMs ?? 15_000);

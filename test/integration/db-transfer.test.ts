@@ -263,7 +263,7 @@ test('db use refuses, changing nothing: a typed password, an unreachable server,
 
   const blocker = join(home, 'not-a-directory');
   writeFileSync(blocker, 'a file where a directory should be');
-  assert.match((await cm(home, ['db', 'use', 'sqlite', join(blocker, 'state.db')])).stderr, /error: cannot open the sqlite database: /);
+  assert.match((await cm(home, ['db', 'use', 'sqlite', join(blocker, 'state.db')])).stderr, /error: cannot create the folder of the database .*state\.db\n/);
   unchanged('unusable sqlite path');
 
   const invalid = `${template}bogus: 1\n`;

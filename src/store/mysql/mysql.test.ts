@@ -9,11 +9,10 @@
  * databases). When it cannot be reached every test here is skipped.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
 import { inspect } from 'node:util';
 import mysql from 'mysql2/promise';
 import { UserError } from '../../core/errors.ts';
@@ -25,7 +24,6 @@ const ADMIN_URL = process.env['CM_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:33
 const FIXTURE = fileURLToPath(new URL('./mysql-writer.fixture.ts', import.meta.url));
 const PREFIX = `cm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 const PASSWORD = 'Sekr3t-pa55word';
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
 /** Run `fn` on a fresh admin connection (a short connect timeout, so an unreachable server skips fast). */
 async function admin<T>(fn: (c: mysql.Connection) => Promise<T>, database?: string): Promise<T> {
@@ -81,57 +79,8 @@ async function snapshot(database: string): Promise<Record<string, unknown[]>> {
 /** An error as fully as Node prints it (message, stack, hint, properties, causes): for "never shows the password". */
 const allText = (error: unknown) => inspect(error, { depth: 10, showHidden: true });
 
-type Message = { event: string } & Record<string, unknown>;
-interface Worker {
-  child: ChildProcess;
-  next(event: string): Promise<Message>;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-const live = new Set<ChildProcess>();
-
-/** One fixture process, with its JSON lines on stdout. */
 function startWorker(mode: 'open' | 'write', url: string, id = 0): Worker {
-  const child = spawn(process.execPath, [FIXTURE, mode, url, String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
-  const messages: Message[] = [];
-  const waiting: (() => void)[] = [];
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    messages.push(JSON.parse(line) as Message);
-    for (const wake of waiting.splice(0)) wake();
-  });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on('close', (code) => {
-      live.delete(child);
-      for (const wake of waiting.splice(0)) wake();
-      resolve({ code, stderr });
-    }),
-  );
-  const next = (event: string) =>
-    new Promise<Message>((resolve, reject) => {
-      const check = () => {
-        const found = messages.find((m) => m.event === event);
-        if (found) resolve(found);
-        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`worker ${id} (${mode}) exited before "${event}": ${stderr}`));
-        else waiting.push(check);
-      };
-      check();
-    });
-  return { child, next, exited };
-}
-
-/** Start `count` workers, wait until each has loaded, then release them all at once. */
-async function startTogether(count: number, make: (id: number) => Worker): Promise<Worker[]> {
-  const workers = range(count).map(make);
-  await Promise.all(workers.map((w) => w.next('ready')));
-  for (const w of workers) w.child.stdin!.write('go\n');
-  return workers;
-}
-
-async function expectClean(worker: Worker, what: string): Promise<void> {
-  const { code, stderr } = await worker.exited;
-  assert.equal(code, 0, `${what} exited with ${code}: ${stderr}`);
+  return startWorker_(FIXTURE, [mode, url, String(id)], `worker ${id} (${mode})`);
 }
 
 // Only a server that cannot be reached skips the tests; one that answers but refuses us is a failure.
@@ -150,7 +99,7 @@ if (unreachable) {
 } else {
   after(async () => {
     // Nothing of ours may outlive the tests, whatever failed: no worker, no database.
-    for (const child of live) child.kill('SIGKILL');
+    killLiveWorkers();
     const [rows] = await admin((c) => c.query('SHOW DATABASES'));
     for (const row of rows as Record<string, unknown>[]) {
       const name = String(Object.values(row)[0]);

@@ -8,11 +8,10 @@
  * may connect to; the user needs CREATEDB). When it cannot be reached every test here is skipped.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { UserError } from '../../core/errors.ts';
@@ -24,7 +23,6 @@ const ADMIN_URL = process.env['CM_TEST_POSTGRES_URL'] ?? 'postgres://postgres@12
 const FIXTURE = fileURLToPath(new URL('./postgres-writer.fixture.ts', import.meta.url));
 const PREFIX = `cm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 const PASSWORD = 'Sekr3t-pa55word';
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
 /** Run `fn` on a fresh admin connection (a short connect timeout, so an unreachable server skips fast). */
 async function admin<T>(fn: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
@@ -66,57 +64,8 @@ async function snapshot(url: string): Promise<Record<string, unknown[]>> {
 /** An error as fully as Node prints it (message, stack, hint, properties, causes): for "never shows the password". */
 const allText = (error: unknown) => inspect(error, { depth: 10, showHidden: true });
 
-type Message = { event: string } & Record<string, unknown>;
-interface Worker {
-  child: ChildProcess;
-  next(event: string): Promise<Message>;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-const live = new Set<ChildProcess>();
-
-/** One fixture process, with its JSON lines on stdout. */
 function startWorker(mode: 'open' | 'write' | 'linger', url: string, id = 0): Worker {
-  const child = spawn(process.execPath, [FIXTURE, mode, url, String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
-  const messages: Message[] = [];
-  const waiting: (() => void)[] = [];
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    messages.push(JSON.parse(line) as Message);
-    for (const wake of waiting.splice(0)) wake();
-  });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on('close', (code) => {
-      live.delete(child);
-      for (const wake of waiting.splice(0)) wake();
-      resolve({ code, stderr });
-    }),
-  );
-  const next = (event: string) =>
-    new Promise<Message>((resolve, reject) => {
-      const check = () => {
-        const found = messages.find((m) => m.event === event);
-        if (found) resolve(found);
-        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`worker ${id} (${mode}) exited before "${event}": ${stderr}`));
-        else waiting.push(check);
-      };
-      check();
-    });
-  return { child, next, exited };
-}
-
-/** Start `count` workers, wait until each has loaded, then release them all at once. */
-async function startTogether(count: number, make: (id: number) => Worker): Promise<Worker[]> {
-  const workers = range(count).map(make);
-  await Promise.all(workers.map((w) => w.next('ready')));
-  for (const w of workers) w.child.stdin!.write('go\n');
-  return workers;
-}
-
-async function expectClean(worker: Worker, what: string): Promise<void> {
-  const { code, stderr } = await worker.exited;
-  assert.equal(code, 0, `${what} exited with ${code}: ${stderr}`);
+  return startWorker_(FIXTURE, [mode, url, String(id)], `worker ${id} (${mode})`);
 }
 
 // Only a server that cannot be reached skips the tests; one that answers but refuses us is a failure.
@@ -135,7 +84,7 @@ if (unreachable) {
 } else {
   after(async () => {
     // Nothing of ours may outlive the tests, whatever failed: no worker, no database.
-    for (const child of live) child.kill('SIGKILL');
+    killLiveWorkers();
     const all = await admin((c) => c.query('SELECT datname FROM pg_database'));
     for (const name of all.rows.map((r) => String(r.datname)).filter((n) => n.startsWith(`${PREFIX}_`))) await dropDatabase(name);
   });

@@ -5,76 +5,22 @@
  * The other processes run sqlite-writer.fixture.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../sql/migrations.ts';
 import { openSqliteStore } from './index.ts';
 
 const FIXTURE = fileURLToPath(new URL('./sqlite-writer.fixture.ts', import.meta.url));
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
-
-type Message = { event: string } & Record<string, unknown>;
-
-/** One fixture process, with its JSON lines on stdout. */
-interface Worker {
-  child: ChildProcess;
-  /** The first message with this event; rejects if the worker exits before sending it. */
-  next(event: string): Promise<Message>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
-
-const live = new Set<ChildProcess>();
 
 function startWorker(mode: 'open' | 'write' | 'hold', path: string, id = 0): Worker {
-  const child = spawn(process.execPath, [FIXTURE, mode, path, String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
-  const messages: Message[] = [];
-  const waiting: (() => void)[] = [];
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    messages.push(JSON.parse(line) as Message);
-    for (const wake of waiting.splice(0)) wake();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => {
-      live.delete(child);
-      for (const wake of waiting.splice(0)) wake();
-      resolve({ code, signal, stderr });
-    }),
-  );
-  const next = (event: string) =>
-    new Promise<Message>((resolve, reject) => {
-      const check = () => {
-        const found = messages.find((m) => m.event === event);
-        if (found) resolve(found);
-        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`worker ${id} (${mode}) exited before "${event}": ${stderr}`));
-        else waiting.push(check);
-      };
-      check();
-    });
-  return { child, next, exited };
-}
-
-/** Start `count` workers, wait until each has loaded, then release them all at once. */
-async function startTogether(count: number, make: (id: number) => Worker): Promise<Worker[]> {
-  const workers = range(count).map(make);
-  await Promise.all(workers.map((w) => w.next('ready')));
-  for (const w of workers) w.child.stdin!.write('go\n');
-  return workers;
-}
-
-async function expectClean(worker: Worker, what: string): Promise<void> {
-  const { code, signal, stderr } = await worker.exited;
-  assert.equal(code, 0, `${what} exited with ${code ?? signal}: ${stderr}`);
+  return startWorker_(FIXTURE, [mode, path, String(id)], `worker ${id} (${mode})`);
 }
 
 function integrity(path: string): unknown {
@@ -93,7 +39,7 @@ describe('sqlite store across processes', () => {
   });
   after(async () => {
     // Nothing of ours may outlive the tests, whatever failed.
-    for (const child of live) child.kill('SIGKILL');
+    killLiveWorkers();
     await rm(dir, { recursive: true, force: true });
   });
 

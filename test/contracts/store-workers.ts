@@ -72,3 +72,31 @@ export async function expectClean(worker: Worker, what: string): Promise<void> {
 export function killLiveWorkers(): void {
   for (const child of live) child.kill('SIGKILL');
 }
+
+/**
+ * 8 workers × (25 `vars` puts + 25 nextCounter) released together against one database: every row
+ * arrives, the counter values are exactly 1..200 with none repeated, and each worker sees its own
+ * values increase. `open` opens the same database in this process (already migrated by the caller).
+ */
+export async function checkConcurrentWriters(
+  start: (id: number) => Worker,
+  open: () => Promise<import('../../src/core/store.ts').Store>,
+): Promise<void> {
+  const workers = await startTogether(8, start);
+  const results = await Promise.all(workers.map((w) => w.next('done')));
+  for (const [id, w] of workers.entries()) await expectClean(w, `writer ${id}`);
+  const values = results.flatMap((r) => r.counters as number[]);
+  assert.deepEqual([...values].sort((a, b) => a - b), range(200, 1), 'the 200 counter values are exactly 1..200, none repeated');
+  for (const r of results) {
+    const own = r.counters as number[];
+    assert.deepEqual(own, [...own].sort((a, b) => a - b), 'each worker sees its counter increase');
+  }
+  const store = await open();
+  try {
+    const names = (await store.collection('vars').list()).map((v) => v.name).sort();
+    assert.deepEqual(names, range(8).flatMap((id) => range(25).map((n) => `w${id}-${n}`)).sort(), 'all 200 vars, no more');
+    assert.deepEqual(await store.collection('counters').get({ name: 'shared' }), { name: 'shared', value: 200 });
+  } finally {
+    await store.close();
+  }
+}

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
+import { checkConcurrentWriters, expectClean, killLiveWorkers, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { UserError } from '../../core/errors.ts';
@@ -103,24 +103,7 @@ if (unreachable) {
       const { name, url } = await createDatabase();
       try {
         await (await openPostgresStore({ url })).close();
-        const workers = await startTogether(8, (id) => startWorker('write', url, id));
-        const results = await Promise.all(workers.map((w) => w.next('done')));
-        for (const [id, w] of workers.entries()) await expectClean(w, `writer ${id}`);
-
-        const values = results.flatMap((r) => r.counters as number[]);
-        assert.deepEqual([...values].sort((a, b) => a - b), range(200, 1), 'the 200 counter values are exactly 1..200, none repeated');
-        for (const r of results) {
-          const own = r.counters as number[];
-          assert.deepEqual(own, [...own].sort((a, b) => a - b), 'each worker sees its counter increase');
-        }
-        const store = await openPostgresStore({ url });
-        try {
-          const names = (await store.collection('vars').list()).map((v) => v.name).sort();
-          assert.deepEqual(names, range(8).flatMap((id) => range(25).map((n) => `w${id}-${n}`)).sort(), 'all 200 vars, no more');
-          assert.deepEqual(await store.collection('counters').get({ name: 'shared' }), { name: 'shared', value: 200 });
-        } finally {
-          await store.close();
-        }
+        await checkConcurrentWriters((id) => startWorker('write', url, id), () => openPostgresStore({ url }));
       } finally {
         await dropDatabase(name);
       }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
+import { checkConcurrentWriters, expectClean, killLiveWorkers, range, startTogether, startWorker as startWorker_, type Worker } from '../../../test/contracts/store-workers.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../sql/migrations.ts';
 import { openSqliteStore } from './index.ts';
 
@@ -46,26 +46,7 @@ describe('sqlite store across processes', () => {
   test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async () => {
     const path = join(dir, 'writers.db');
     await (await openSqliteStore({ path })).close();
-    const workers = await startTogether(8, (id) => startWorker('write', path, id));
-    const results = await Promise.all(workers.map((w) => w.next('done')));
-    for (const [id, w] of workers.entries()) await expectClean(w, `writer ${id}`);
-
-    const values = results.flatMap((r) => r.counters as number[]);
-    assert.equal(values.length, 200);
-    assert.equal(new Set(values).size, 200, 'every nextCounter value is distinct');
-    assert.deepEqual([...values].sort((a, b) => a - b), range(200, 1), 'and together they are 1..200');
-    for (const r of results) {
-      const own = r.counters as number[];
-      assert.deepEqual(own, [...own].sort((a, b) => a - b), 'each worker sees its counter increase');
-    }
-    const store = await openSqliteStore({ path });
-    try {
-      const names = (await store.collection('vars').list()).map((v) => v.name).sort();
-      assert.deepEqual(names, range(8).flatMap((id) => range(25).map((n) => `w${id}-${n}`)).sort(), 'all 200 vars, no more');
-      assert.deepEqual(await store.collection('counters').get({ name: 'shared' }), { name: 'shared', value: 200 });
-    } finally {
-      await store.close();
-    }
+    await checkConcurrentWriters((id) => startWorker('write', path, id), () => openSqliteStore({ path }));
     assert.equal(integrity(path), 'ok');
   });
 

@@ -26,7 +26,19 @@ export interface RunRequest {
   dir?: string;
   time?: string;
   env?: string[];
+  partition?: string;
+  nodes?: number;
+  ntasks?: number;
+  cpusPerTask?: number;
+  mem?: string;
+  array?: string;
+  dependency?: string;
+  account?: string;
+  qos?: string;
 }
+
+/** Scheduler requests passed through unchanged when given. */
+const PASS_THROUGH = ['partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos'] as const;
 
 /**
  * Decide what `words` mean: one word naming a file is a script; `--shell` runs one line through /bin/sh;
@@ -45,6 +57,9 @@ export function toJobSpec(request: RunRequest): JobSpec {
   if (request.dir !== undefined) spec.dir = request.dir;
   if (request.time !== undefined) spec.time = request.time;
   if (request.env?.length) spec.env = parseEnv(request.env);
+  for (const key of PASS_THROUGH) {
+    if (request[key] !== undefined) (spec as Record<string, unknown>)[key] = request[key];
+  }
   return spec;
 }
 

@@ -94,6 +94,16 @@ test('hpc output --follow streams until the job ends', async () => {
   assert.equal(follow.stdout, 'tick 1\ntick 2\ntick 3\n');
 });
 
+test('the local cluster refuses requests it cannot honour instead of ignoring them', async () => {
+  const home = tempHome();
+  for (const options of [['--mem', '1G'], ['--nodes', '2'], ['--array', '1-3'], ['--partition', 'gpu']]) {
+    const result = await cm(home, ['hpc', 'run', ...options, 'true']);
+    assert.equal(result.code, 1, options.join(' '));
+    assert.match(result.stderr, /^error: the local cluster /, options.join(' '));
+  }
+  assert.equal((await cmJson<unknown[]>(home, ['hpc', 'status'])).length, 0, 'nothing was submitted');
+});
+
 test('hpc status of unknown ids is a clear error; a cluster that does not exist too', async () => {
   const home = tempHome();
   const unknown = await cm(home, ['hpc', 'status', '42']);

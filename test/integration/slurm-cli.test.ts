@@ -33,6 +33,13 @@ test('cm hpc run/status/output/kill/queue/info on a Slurm cluster', { skip: slur
   assert.deepEqual([done.state, done.exit_code], ['COMPLETED', 0]);
   assert.equal((await cm(home, ['hpc', 'output', job.id])).stdout, 'hello; $(not run)\n');
 
+  // Scheduler options from the command line reach Slurm.
+  const sized = await cmJson<{ id: string }>(home, ['hpc', 'run', '--partition', 'debug', '--ntasks', '1', '--cpus-per-task', '1', '--mem', '50M', '--time', '5', 'true']);
+  const shown = spawnSync('scontrol', ['show', 'job', sized.id], { encoding: 'utf8' }).stdout;
+  assert.match(shown, /Partition=debug/);
+  assert.match(shown, /TimeLimit=00:05:00/);
+  assert.match(shown, /MinMemoryNode=50M/);
+
   const long = await cmJson<{ id: string }>(home, ['hpc', 'run', 'sleep', '60']);
   assert.ok((await cmJson<{ id: string }[]>(home, ['hpc', 'queue'])).some((q) => q.id === long.id));
   assert.equal((await cm(home, ['hpc', 'kill', long.id])).code, 0);

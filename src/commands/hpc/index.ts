@@ -25,6 +25,15 @@ interface RunInput {
   time?: string;
   shell?: boolean;
   env?: string[];
+  partition?: string;
+  nodes?: number;
+  ntasks?: number;
+  cpusPerTask?: number;
+  mem?: string;
+  array?: string;
+  dependency?: string;
+  account?: string;
+  qos?: string;
 }
 
 const run = defineCommand<RunInput, unknown>({
@@ -43,11 +52,23 @@ const run = defineCommand<RunInput, unknown>({
     { name: 'time', short: 't', type: 'string', value: 'TIME', description: 'Wall-time limit: minutes, MM:SS, HH:MM:SS or D-HH:MM:SS' },
     { name: 'shell', type: 'boolean', description: 'Run COMMAND as one /bin/sh command line' },
     { name: 'env', short: 'e', type: 'list', value: 'NAME=VALUE', description: 'Environment variable for the job (repeatable)' },
+    { name: 'partition', short: 'p', type: 'string', value: 'NAME', description: 'Partition (queue) to run in' },
+    { name: 'nodes', short: 'N', type: 'number', value: 'N', description: 'Number of nodes' },
+    { name: 'ntasks', type: 'number', value: 'N', description: 'Number of tasks' },
+    { name: 'cpus-per-task', type: 'number', value: 'N', description: 'CPUs per task' },
+    { name: 'mem', type: 'string', value: 'SIZE', description: 'Memory per node (e.g. 500M, 4G)' },
+    { name: 'array', type: 'string', value: 'SPEC', description: 'Job array, e.g. 1-10 or 1,3,5%2 (tracked per task)' },
+    { name: 'dependency', type: 'string', value: 'SPEC', description: 'Start after other jobs, e.g. afterok:123' },
+    { name: 'account', type: 'string', value: 'NAME', description: 'Account to charge' },
+    { name: 'qos', type: 'string', value: 'NAME', description: 'Quality of service' },
   ],
   changesState: true,
   columns: ['cluster', 'id', 'name', 'state', 'dir'],
   async run(ctx, input) {
-    const spec = toJobSpec({ words: input.command, ...pick(input, ['shell', 'name', 'dir', 'time', 'env']) });
+    const spec = toJobSpec({
+      words: input.command,
+      ...pick(input, ['shell', 'name', 'dir', 'time', 'env', 'partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos']),
+    });
     return submitJob(ctx, input.cluster, spec);
   },
 });

@@ -77,6 +77,10 @@ async function plan(spec: JobSpec): Promise<Plan> {
   // These would silently change what runs (once instead of N times, now instead of later): refuse them.
   if (spec.array !== undefined) throw new UnsupportedError('the local cluster does not run job arrays');
   if (spec.dependency !== undefined) throw new UnsupportedError('the local cluster does not support job dependencies');
+  if ((spec.nodes ?? 1) !== 1 || (spec.ntasks ?? 1) !== 1) throw new UnsupportedError('the local cluster runs one task on one node');
+  // Requests it could not honour (no resource limits, no accounts) are refused rather than silently ignored.
+  const unhonoured = (['cpusPerTask', 'mem', 'account', 'qos', 'stageIn', 'stageOut'] as const).filter((key) => spec[key] !== undefined);
+  if (unhonoured.length > 0) throw new UnsupportedError(`the local cluster does not support ${unhonoured.join(', ')}`);
   for (const [key, value] of Object.entries(spec.env ?? {})) {
     if (key === '' || key.includes('=') || typeof value !== 'string') throw new UserError(`invalid environment variable '${key}'`);
     noNul(`environment variable ${key}`, key + value);

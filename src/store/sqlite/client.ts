@@ -16,6 +16,23 @@ export function openRawDatabase(path: string, busyTimeoutMs: number): RawDatabas
   return new Database(path, { timeout: busyTimeoutMs });
 }
 
+/**
+ * Run `fn` again while SQLite answers SQLITE_BUSY, for up to `timeoutMs`, with a short randomised pause:
+ * for the few statements (such as switching the journal mode) that fail at once instead of waiting.
+ */
+export function retryWhileBusy<T>(fn: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if ((error as { code?: string })?.code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
 /** A driver over `raw`. */
 export function createSqliteDriver(raw: RawDatabase): SqlDriver {
   const mutex = new Mutex();

@@ -9,7 +9,7 @@ import { BackendError, UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
 import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
-import { createSqliteDriver, openRawDatabase, type RawDatabase } from './client.ts';
+import { createSqliteDriver, openRawDatabase, retryWhileBusy, type RawDatabase } from './client.ts';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -29,11 +29,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   let raw: RawDatabase | undefined;
   try {
-    raw = openRawDatabase(path, options.busyTimeoutMs ?? 15_000);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 15_000;
+    const db = (raw = openRawDatabase(path, busyTimeoutMs));
     // Switching to WAL rewrites the file header, and a database from a newer cloudmesh must stay exactly as it
     // is: migrate() below refuses it with the version message.
-    const current = storedSchemaVersion(raw) <= LATEST_SCHEMA_VERSION;
-    if (current) raw.pragma('journal_mode = WAL');
+    const current = retryWhileBusy(() => storedSchemaVersion(db), busyTimeoutMs) <= LATEST_SCHEMA_VERSION;
+    // The switch needs the file to itself; processes opening a new file together can get SQLITE_BUSY here
+    // at once, without SQLite's busy handler waiting, so wait and retry like the handler would.
+    if (current) retryWhileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     raw.pragma('synchronous = NORMAL');
     // State is the user's own, like the config: keep the file private (only once we know it is ours).
     if (current) chmodSync(path, 0o600);

@@ -18,27 +18,16 @@ export async function resolveCluster(ctx: Context, cluster?: string): Promise<st
   return (await findDefault(ctx, 'cluster'))?.value ?? 'local';
 }
 
+/** Scheduler requests the user may give, passed to the job spec unchanged. */
+const PASS_THROUGH = ['name', 'dir', 'time', 'partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos'] as const;
+
 /** What the user typed after `hpc run`, turned into a job spec. */
-export interface RunRequest {
+export type RunRequest = Pick<JobSpec, (typeof PASS_THROUGH)[number]> & {
   words: string[];
   shell?: boolean;
-  name?: string;
-  dir?: string;
-  time?: string;
+  /** `NAME=VALUE` words. */
   env?: string[];
-  partition?: string;
-  nodes?: number;
-  ntasks?: number;
-  cpusPerTask?: number;
-  mem?: string;
-  array?: string;
-  dependency?: string;
-  account?: string;
-  qos?: string;
-}
-
-/** Scheduler requests passed through unchanged when given. */
-const PASS_THROUGH = ['partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos'] as const;
+};
 
 /**
  * Decide what `words` mean: one word naming a file is a script; `--shell` runs one line through /bin/sh;
@@ -53,9 +42,6 @@ export function toJobSpec(request: RunRequest): JobSpec {
   else if (words.length === 1 && existsSync(words[0]!) && statSync(words[0]!).isFile()) spec.script = words[0]!;
   else if (words.length === 1 && /\s/.test(words[0]!)) spec.command = tokenize(words[0]!);
   else spec.command = [...words];
-  if (request.name !== undefined) spec.name = request.name;
-  if (request.dir !== undefined) spec.dir = request.dir;
-  if (request.time !== undefined) spec.time = request.time;
   if (request.env?.length) spec.env = parseEnv(request.env);
   for (const key of PASS_THROUGH) {
     if (request[key] !== undefined) (spec as Record<string, unknown>)[key] = request[key];

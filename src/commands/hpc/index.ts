@@ -4,7 +4,7 @@
  */
 import { defineCommand, outcome, type OptionSpec } from '../../core/command.ts';
 import { UserError } from '../../core/errors.ts';
-import { killJobs, listJobs, refreshJobs, resolveCluster, submitJob, toJobSpec } from '../../services/jobs.ts';
+import { killJobs, listJobs, refreshJobs, resolveCluster, submitJob, toJobSpec, type RunRequest } from '../../services/jobs.ts';
 import { followOutput } from './follow.ts';
 
 const cluster: OptionSpec = {
@@ -17,24 +17,8 @@ const cluster: OptionSpec = {
 };
 const jobColumns = ['cluster', 'id', 'name', 'state', 'exit_code', 'started_at', 'ended_at', 'reason'] as const;
 
-interface RunInput {
-  command: string[];
-  cluster?: string;
-  name?: string;
-  dir?: string;
-  time?: string;
-  shell?: boolean;
-  env?: string[];
-  partition?: string;
-  nodes?: number;
-  ntasks?: number;
-  cpusPerTask?: number;
-  mem?: string;
-  array?: string;
-  dependency?: string;
-  account?: string;
-  qos?: string;
-}
+/** `hpc run`'s input: the request, with the command words under their positional's name. */
+type RunInput = Omit<RunRequest, 'words'> & { command: string[]; cluster?: string };
 
 const run = defineCommand<RunInput, unknown>({
   path: ['hpc', 'run'],
@@ -65,11 +49,8 @@ const run = defineCommand<RunInput, unknown>({
   changesState: true,
   columns: ['cluster', 'id', 'name', 'state', 'dir'],
   async run(ctx, input) {
-    const spec = toJobSpec({
-      words: input.command,
-      ...pick(input, ['shell', 'name', 'dir', 'time', 'env', 'partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos']),
-    });
-    return submitJob(ctx, input.cluster, spec);
+    const { command, cluster, ...request } = input;
+    return submitJob(ctx, cluster, toJobSpec({ words: command, ...request }));
   },
 });
 
@@ -154,9 +135,5 @@ const output = defineCommand<{ id: string; cluster?: string; stream?: string; fo
     }
   },
 });
-
-function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.filter((k) => value[k] !== undefined).map((k) => [k, value[k]])) as Pick<T, K>;
-}
 
 export const commands = [run, status, queue, info, kill, output];

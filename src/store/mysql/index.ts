@@ -7,8 +7,8 @@
 import { UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
 import type { SqlDriver } from '../sql/driver.ts';
-import { describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
-import { createSqlStore } from '../sql/sql-store.ts';
+import { checkPoolSize, describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
+import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
 import { createMysqlDriver, mysqlKysely, type MysqlPoolOptions } from './client.ts';
 
 export interface MysqlStoreOptions {
@@ -28,8 +28,7 @@ const MYSQL: ServerKind = { backend: 'mysql', label: 'MySQL', schemes: ['mysql',
 /** Open the store in the database the URL names and migrate it to the current schema. */
 export async function openMysqlStore(options: MysqlStoreOptions): Promise<Store> {
   const target = parseServerUrl(options.url, MYSQL);
-  const poolSize = options.poolSize ?? 2;
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new UserError(`the MySQL pool size must be a whole number of at least 1, not ${poolSize}`);
+  const poolSize = checkPoolSize(options.poolSize, MYSQL);
   const driver = await createMysqlDriver(poolOptions(target, poolSize));
   const describeError = (error: unknown, operation: string) => describe(error, target, operation);
   let collation: string;
@@ -52,15 +51,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<Store>
     // No backup: copying a server database is the DBA's mysqldump, not something a client should attempt.
     describeError,
   });
-  if (options.migrate !== false) {
-    try {
-      await store.migrate();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
-  return store;
+  return migrateOnOpen(store, options.migrate);
 }
 
 /** mysql2's options from the URL. Only known query options pass: others could turn on multipleStatements. */

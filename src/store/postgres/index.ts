@@ -6,8 +6,8 @@
  */
 import { UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
-import { describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
-import { createSqlStore } from '../sql/sql-store.ts';
+import { checkPoolSize, describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
+import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
 import { createPostgresDriver, postgresKysely } from './client.ts';
 
 export interface PostgresStoreOptions {
@@ -27,8 +27,7 @@ const POSTGRES: ServerKind = { backend: 'postgres', label: 'PostgreSQL', schemes
 /** Open the store in the database the URL names and migrate it to the current schema. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const target = parseServerUrl(options.url, POSTGRES);
-  const poolSize = options.poolSize ?? 2;
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new UserError(`the PostgreSQL pool size must be a whole number of at least 1, not ${poolSize}`);
+  const poolSize = checkPoolSize(options.poolSize, POSTGRES);
   const driver = await createPostgresDriver({ url: options.url, max: poolSize });
   const store = createSqlStore({
     backend: 'postgres',
@@ -42,15 +41,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // No backup: copying a server database is the DBA's pg_dump, not something a client should attempt.
     describeError: (error, operation) => describe(error, target, operation),
   });
-  if (options.migrate !== false) {
-    try {
-      await store.migrate();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
-  return store;
+  return migrateOnOpen(store, options.migrate);
 }
 
 /** PostgreSQL's own refusals, by SQLSTATE; the network failures are the shared ones. */

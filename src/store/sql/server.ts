@@ -107,6 +107,13 @@ export function safeCause(error: unknown, target: ServerTarget): unknown {
   return copy;
 }
 
+/** The pool size asked for (default 2: a CLI does one thing at a time), refused unless a whole number ≥ 1. */
+export function checkPoolSize(poolSize: number | undefined, kind: ServerKind): number {
+  const size = poolSize ?? 2;
+  if (!Number.isInteger(size) || size < 1) throw new UserError(`the ${kind.label} pool size must be a whole number of at least 1, not ${size}`);
+  return size;
+}
+
 /**
  * A driver error as a clear one: network failures name host:port (a UserError, with a hint), whatever
  * `specific` recognises comes from there, anything else is a BackendError saying what we were doing.

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { BackendError, UserError } from '../../core/errors.ts';
 import type { Store } from '../../core/store.ts';
 import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
-import { createSqlStore } from '../sql/sql-store.ts';
+import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
 import { createSqliteDriver, openRawDatabase, retryWhileBusy, type RawDatabase } from './client.ts';
 
 export interface SqliteStoreOptions {
@@ -64,15 +64,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
     describeError: (error, operation) => describe(error, path, operation),
   });
-  if (options.migrate !== false) {
-    try {
-      await store.migrate();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
-  return store;
+  return migrateOnOpen(store, options.migrate);
 }
 
 /** The highest applied migration, 0 when there is none (a new or foreign database). */

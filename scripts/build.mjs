@@ -2,11 +2,16 @@
 // tiny and each command group, store backend and provider loads only when used. Native and heavy packages
 // stay external and are loaded from node_modules at run time. Then emits .d.ts files for the library.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Build into a fresh folder and swap it in at the end, so a test that is running `cm` while another build
+// runs never finds dist/ half-written or its chunks gone.
+const dist = new URL('../dist', import.meta.url);
+const staging = new URL(`../dist.building-${process.pid}`, import.meta.url);
+const out = (folder) => `dist.building-${process.pid}/${folder}`;
+rmSync(staging, { recursive: true, force: true });
 
 const started = Date.now();
 const shared = {
@@ -27,9 +32,13 @@ const shared = {
 // small chunks, and each chunk is a module Node must resolve and link at start-up. Each output folder gets
 // its own local-runner.js, which the local scheduler finds next to its own chunk.
 await Promise.all([
-  build({ ...shared, entryPoints: { cm: 'src/cli/entry.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/cli', chunkNames: 'chunk-[hash]' }),
-  build({ ...shared, sourcemap: 'linked', entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: 'dist/lib', chunkNames: 'chunk-[hash]' }),
+  build({ ...shared, entryPoints: { cm: 'src/cli/entry.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('cli'), chunkNames: 'chunk-[hash]' }),
+  build({ ...shared, sourcemap: 'linked', entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('lib'), chunkNames: 'chunk-[hash]' }),
 ]);
 
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out('types')], { stdio: 'inherit' });
+const retired = new URL(`../dist.old-${process.pid}`, import.meta.url);
+if (existsSync(dist)) renameSync(dist, retired);
+renameSync(staging, dist);
+rmSync(retired, { recursive: true, force: true });
 console.log(`built dist/ in ${Date.now() - started} ms`);

@@ -5,6 +5,7 @@
  * command never prints and never touches `process`: everything comes through the injected `Context`.
  */
 import type { Config } from './config.ts';
+import type { ComputeProvider } from './compute.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { Store } from './store.ts';
 
@@ -79,6 +80,8 @@ export interface Context {
   store(): Promise<Store>;
   /** The scheduler of a registered cluster (`local` always exists); defaults to the `cluster` default. */
   scheduler(cluster: string): Promise<Scheduler>;
+  /** The compute provider of a registered cloud, opened once per context and reused. */
+  compute(cloud: string): Promise<ComputeProvider>;
   /** All command specs, for `help` and completion. */
   commands(): readonly CommandSpec[];
 }

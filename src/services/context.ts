@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { CommandSpec, Context, Face, Reporter } from '../core/command.ts';
 import type { Config } from '../core/config.ts';
 import { NotFoundError } from '../core/errors.ts';
+import type { ComputeProvider } from '../core/compute.ts';
 import type { Scheduler } from '../core/scheduler.ts';
 import type { Store } from '../core/store.ts';
 import { didYouMean } from '../core/suggest.ts';
@@ -59,6 +60,7 @@ interface Shared {
   loaded?: Config;
   store?: Promise<Store>;
   schedulers: Map<string, Promise<Scheduler>>;
+  providers: Map<string, Promise<ComputeProvider>>;
 }
 
 /** Create a context. Nothing is opened until a command asks for it. */
@@ -71,6 +73,7 @@ export function createContext(options: ContextOptions = {}): OwnedContext {
     now: options.now ?? (() => new Date()),
     commands: options.commands ?? (() => []),
     schedulers: new Map(),
+    providers: new Map(),
   };
   return build(shared, options.face ?? 'api', options.dryRun ?? false, options.signal ?? new AbortController().signal);
 }
@@ -126,12 +129,34 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
       }
       return scheduler;
     },
+    compute(cloud) {
+      let provider = shared.providers.get(cloud);
+      if (!provider) {
+        provider = (async () => {
+          const config = await context.config();
+          const cloudConfig = config.clouds[cloud];
+          if (!cloudConfig) {
+            throw new NotFoundError(`no cloud named "${cloud}"${didYouMean(cloud, Object.keys(config.clouds))}`, {
+              hint: 'registered clouds: ' + (Object.keys(config.clouds).join(', ') || 'none (see cm register)'),
+            });
+          }
+          const { createComputeProvider } = await import('../providers/compute/registry.ts');
+          return createComputeProvider({ cloud, config: cloudConfig, home: shared.home, env: shared.env });
+        })();
+        provider.catch(() => shared.providers.delete(cloud));
+        shared.providers.set(cloud, provider);
+      }
+      return provider;
+    },
     loadedConfig: () => shared.loaded,
     derive: (overrides) => build(shared, overrides.face ?? face, overrides.dryRun ?? dryRun, overrides.signal ?? signal),
     async close() {
       const schedulers = [...shared.schedulers.values()];
       shared.schedulers.clear();
       for (const pending of schedulers) await pending.then((s) => s.close()).catch(() => undefined);
+      const providers = [...shared.providers.values()];
+      shared.providers.clear();
+      for (const pending of providers) await pending.then((p) => p.close()).catch(() => undefined);
       const store = shared.store;
       shared.store = undefined;
       if (store) await store.then((s) => s.close()).catch(() => undefined);

@@ -18,6 +18,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { name: 'var', summary: 'Variables that expand as $name on any line', load: () => import('./var/index.ts') },
   { name: 'config', summary: 'Show and check cloudmesh.yaml (secrets masked)', load: () => import('./config/index.ts') },
   { name: 'db', summary: 'The state database: backend, schema, row counts', load: () => import('./db/index.ts') },
+  { name: 'register', summary: 'Add clouds and clusters from the files their settings already live in', load: () => import('./register/index.ts') },
   { name: 'hpc', summary: 'Batch jobs on HPC clusters (the local cluster always exists)', load: () => import('./hpc/index.ts') },
   { name: 'vm', summary: 'Virtual machines across clouds', load: () => import('./vm/index.ts') },
   { name: 'status', summary: 'One view of every VM and job, with source and age', load: () => import('./status/index.ts') },

@@ -23,7 +23,7 @@ import {
   parseSinfo,
   parseSqueue,
 } from './parse.ts';
-import type { ExecOptions, ExecResult } from './transport.ts';
+import type { ExecOptions, ExecResult } from '../../../core/transport.ts';
 
 /** Times as epoch seconds: independent of the cluster's time zone and locale (see `parseSlurmTime`). */
 const TIME_ENV = { SLURM_TIME_FORMAT: '%s' };

@@ -4,7 +4,7 @@
  * relative to the cluster user's home (`~/x` or `x`), as they would be in an ssh session.
  */
 import { UserError } from '../../../core/errors.ts';
-import type { Transport } from './transport.ts';
+import type { Transport } from '../../../core/transport.ts';
 
 /** How finished jobs that left the queue are looked up. */
 export type AccountingMode = 'auto' | 'sacct' | 'scontrol';

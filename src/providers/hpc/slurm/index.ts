@@ -34,8 +34,9 @@ import type { SlurmJobRow } from './map.ts';
 import { escapePattern, optionArgs, outputFileName, outputNames, planJob, renderJobScript } from './script.ts';
 
 export type { SlurmSchedulerOptions, AccountingMode } from './config.ts';
-export type { Transport, ExecOptions, ExecResult, ReadOptions, LocalTransportOptions } from './transport.ts';
-export { createLocalTransport } from './transport.ts';
+export type { Transport, ExecOptions, ExecResult, ReadOptions } from '../../../core/transport.ts';
+export type { LocalTransportOptions } from '../../../transport/local.ts';
+export { createLocalTransport } from '../../../transport/local.ts';
 
 /** Largest output chunk returned at once; callers page on with the returned offset. */
 export const MAX_OUTPUT_CHUNK = 16 * 1024 * 1024;

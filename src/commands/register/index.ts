@@ -1,0 +1,8 @@
+/**
+ * @module commands/register
+ * `register …`: add clouds and clusters to cloudmesh.yaml from where their settings already are. Each kind of
+ * registration lives in its own file; this list is the group's one index.
+ */
+import type { CommandSpec } from '../../core/command.ts';
+
+export const commands: CommandSpec[] = [];

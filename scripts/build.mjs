@@ -13,6 +13,28 @@ const staging = new URL(`../dist.building-${process.pid}`, import.meta.url);
 const out = (folder) => `dist.building-${process.pid}/${folder}`;
 rmSync(staging, { recursive: true, force: true });
 
+// Several people work in one tree: a registry line may land before the module it names. Such an import
+// becomes a module that throws when loaded, with a warning here, so everyone else can still build and
+// test; `npm test` type-checks right after building, and tsc fails on the missing module, so nothing
+// incomplete passes. CM_STRICT_BUILD=1 turns the warning back into an error.
+const missingModules = {
+  name: 'missing-modules',
+  setup(b) {
+    if (process.env.CM_STRICT_BUILD === '1') return;
+    b.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (args) => {
+      if (args.importer.includes('/node_modules/')) return undefined;
+      const path = new URL(args.path, `file://${args.resolveDir}/`).pathname;
+      if (existsSync(path)) return undefined;
+      console.warn(`build: ${args.importer.replace(process.cwd() + '/', '')} imports ${args.path}, which does not exist (yet)`);
+      return { path, namespace: 'missing-module' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'missing-module' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`this build lacks ${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const started = Date.now();
 const shared = {
   bundle: true,
@@ -27,6 +49,7 @@ const shared = {
   // Bundled CommonJS code may call require(); give ESM chunks one.
   banner: { js: 'import { createRequire as __cmCreateRequire } from "node:module"; const require = __cmCreateRequire(import.meta.url);' },
   logLevel: 'warning',
+  plugins: [missingModules],
 };
 // The CLI and the library are built apart: sharing one split graph cuts the CLI's path into many more
 // small chunks, and each chunk is a module Node must resolve and link at start-up. Each output folder gets
@@ -36,7 +59,13 @@ await Promise.all([
   build({ ...shared, sourcemap: 'linked', entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('lib'), chunkNames: 'chunk-[hash]' }),
 ]);
 
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out('types')], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', out('types')], { stdio: 'inherit' });
+} catch (error) {
+  // tsc still wrote the declarations; only a strict build stops on type errors (npm test type-checks anyway).
+  if (process.env.CM_STRICT_BUILD === '1') throw error;
+  console.warn('build: the library declarations have type errors (see above); dist/ is built anyway');
+}
 const retired = new URL(`../dist.old-${process.pid}`, import.meta.url);
 if (existsSync(dist)) renameSync(dist, retired);
 renameSync(staging, dist);

@@ -21,6 +21,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { name: 'register', summary: 'Add clouds and clusters from the files their settings already live in', load: () => import('./register/index.ts') },
   { name: 'hpc', summary: 'Batch jobs on HPC clusters (the local cluster always exists)', load: () => import('./hpc/index.ts') },
   { name: 'vm', summary: 'Virtual machines across clouds', load: () => import('./vm/index.ts') },
+  { name: 'comet', summary: 'SDSC Comet virtual clusters: nodes, computesets, power, consoles, ISOs', load: () => import('./comet/index.ts') },
   { name: 'status', summary: 'One view of every VM and job, with source and age', load: () => import('./status/index.ts') },
   { name: 'audit', summary: 'The record of state-changing commands', load: () => import('./audit/index.ts') },
   { name: 'help', summary: 'Help on commands', load: () => import('./builtin/index.ts') },

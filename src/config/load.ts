@@ -162,6 +162,7 @@ interface FileShape {
   clusters?: Config['clusters'];
   database?: Partial<Config['database']>;
   server?: { host?: string; port?: number };
+  comet?: Config['comet'];
 }
 
 async function readConfigFile(home: string, path: string): Promise<{ text: string; mode: number }> {
@@ -253,6 +254,7 @@ function withDefaults(path: string, file: FileShape, env: Readonly<Record<string
     database: { ...file.database, backend: file.database?.backend ?? 'sqlite' },
   };
   if (file.server) config.server = file.server;
+  if (file.comet) config.comet = file.comet;
   return config;
 }
 

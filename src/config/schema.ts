@@ -90,10 +90,32 @@ export const CONFIG_SCHEMA: Schema = obj({
       accounting: oneOf(['auto', 'sacct', 'scontrol']),
       password: secret(),
       token: secret(),
+      // ssh transport: known_hosts file, trusting a first-seen host key, jump host, key passphrase.
+      known_hosts: str(),
+      accept_new_host_key: bool(),
+      proxy_jump: str(),
+      passphrase: secret(),
+      // rest transport (slurmrestd): base URL and OpenAPI version (discovered when absent).
+      url: str(),
+      api_version: str(),
     }),
   ),
   database: obj({ backend: oneOf(DATABASE_BACKENDS), path: str(), url: secret() }),
   server: obj({ host: str(), port: num({ integer: true, min: 0, max: 65535 }) }),
+  comet: obj({
+    username: str(),
+    active: str(),
+    endpoints: record(
+      obj({
+        nucleus_base_url: str({ required: true }),
+        api_version: str(),
+        auth_provider: oneOf(['apikey', 'userpass']),
+        api_key: str(),
+        api_secret: secret(),
+        password: secret(),
+      }),
+    ),
+  }),
 });
 
 /** One validation failure. `path` is the key it is about (the parent, for a missing key). */

@@ -36,6 +36,23 @@ export interface DatabaseConfig {
   url?: string;
 }
 
+/** SDSC Comet's nucleus API: one entry per endpoint (`production`, `dev` …), `active` picks one. */
+export interface CometConfig {
+  username?: string;
+  active?: string;
+  endpoints?: Record<string, CometEndpointConfig>;
+}
+export interface CometEndpointConfig {
+  nucleus_base_url: string;
+  api_version?: string;
+  auth_provider?: 'apikey' | 'userpass';
+  api_key?: string;
+  /** HMAC secret of the API key: a secret, usually `file:` a 0600 file `comet init` wrote. */
+  api_secret?: string;
+  /** USERPASS only; the password plus a YubiKey OTP is never stored, so this is normally absent. */
+  password?: string;
+}
+
 export interface Config {
   /** Absolute path of the file this came from. */
   path: string;
@@ -44,4 +61,5 @@ export interface Config {
   clouds: Record<string, CloudConfig>;
   clusters: Record<string, ClusterConfig>;
   database: DatabaseConfig;
+  comet?: CometConfig;
 }

@@ -43,3 +43,41 @@ export function globMatch(pattern: string, name: string): boolean {
   const regex = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
   return regex.test(name);
 }
+
+/**
+ * The inverse of `expandHostlist` for display: `vm-vc2-0 … vm-vc2-3, vm-vc2-7` → `vm-vc2-[0-3,7]`. Names
+ * that share a prefix and end in numbers of one width are grouped; anything else is listed as it is.
+ */
+export function collapseHostlist(names: readonly string[]): string {
+  const groups = new Map<string, { width: number; numbers: number[] }>();
+  const plain: string[] = [];
+  for (const name of names) {
+    const match = /^(.*?)(\d+)$/.exec(name);
+    if (!match) {
+      plain.push(name);
+      continue;
+    }
+    const digits = match[2]!;
+    // Zero-padded numbers keep their width; unpadded ones share the key of width 0.
+    const width = digits.length > 1 && digits.startsWith('0') ? digits.length : 0;
+    const key = `${match[1]}\u0000${width}`;
+    const group = groups.get(key) ?? { width, numbers: [] };
+    group.numbers.push(Number(digits));
+    groups.set(key, group);
+  }
+  const parts = [...groups].map(([key, { width, numbers }]) => {
+    const prefix = key.slice(0, key.indexOf('\u0000'));
+    const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+    if (sorted.length === 1) return `${prefix}${String(sorted[0]).padStart(width, '0')}`;
+    const ranges: string[] = [];
+    for (let i = 0; i < sorted.length; ) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+      const from = String(sorted[i]).padStart(width, '0');
+      ranges.push(j > i ? `${from}-${String(sorted[j]).padStart(width, '0')}` : from);
+      i = j + 1;
+    }
+    return `${prefix}[${ranges.join(',')}]`;
+  });
+  return [...parts, ...plain].join(',');
+}

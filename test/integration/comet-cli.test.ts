@@ -29,7 +29,9 @@ test('comet init fetches an API key with password+OTP and keeps the secret out o
   const secretFile = join(home, 'comet-production.secret');
   assert.equal(readFileSync(secretFile, 'utf8'), NUCLEUS.apiSecret);
   assert.equal(statSync(secretFile).mode & 0o777, 0o600);
-  const audit = await cm(home, ['audit', '--output', 'json']);
+  const audit = await cm(home, ['audit', 'list', '--output', 'json']);
+  assert.equal(audit.code, 0, audit.stderr);
+  assert.match(audit.stdout, /comet init/);
   assert.doesNotMatch(audit.stdout, new RegExp(NUCLEUS.password + NUCLEUS.otp));
 });
 

@@ -66,6 +66,22 @@ export interface MigrationReport {
   backup?: string;
 }
 
+/**
+ * Whose rows a store shows and writes, so several users and machines can share one database server.
+ * Every collection but `audit` and `counters` keeps a hidden owner per row (never part of the row types):
+ * a store sees and writes only the rows of `user`, and jobs of `machineClusters` (the `local` scheduler,
+ * whose job ids are numbered per home) belong to `machine` instead, so another machine never sees or
+ * polls them. A store opened without a scope owns its rows as `''` (library use, tests, single user).
+ */
+export interface StoreScope {
+  /** `profile.user` (else the login name): owner of every user row. */
+  user: string;
+  /** `user@host:home`: owner of the jobs of machine-local clusters. */
+  machine: string;
+  /** Names of the clusters whose jobs exist only on this machine and home. */
+  machineClusters: readonly string[];
+}
+
 /** A backend that keeps cloudmesh's state. */
 export interface Store {
   /** `sqlite`, `postgres`, … */

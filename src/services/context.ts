@@ -4,6 +4,7 @@
  * open for the life of the context, so the long-lived shell and server reuse them across commands while a
  * one-shot `cm` pays only for what its command touches.
  */
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CommandSpec, Context, Face, Reporter } from '../core/command.ts';
@@ -59,6 +60,10 @@ interface Shared {
   config?: Promise<Config>;
   loaded?: Config;
   store?: Promise<Store>;
+  /** cloudmesh.yaml's identity when it was loaded: a change (`db use` in another cm) reopens the store. */
+  configStamp?: string;
+  /** Stores opened under a config that has changed since: closed with the context, not under a running command. */
+  retired: Promise<Store>[];
   schedulers: Map<string, Promise<Scheduler>>;
   providers: Map<string, Promise<ComputeProvider>>;
 }
@@ -74,8 +79,35 @@ export function createContext(options: ContextOptions = {}): OwnedContext {
     commands: options.commands ?? (() => []),
     schedulers: new Map(),
     providers: new Map(),
+    retired: [],
   };
   return build(shared, options.face ?? 'api', options.dryRun ?? false, options.signal ?? new AbortController().signal);
+}
+
+/** Inode, size and modification time of the config file ('' when it cannot be read). */
+function stampOf(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Forget the config and store when cloudmesh.yaml changed since it was loaded, so the next command reads it again. */
+function forgetChangedConfig(shared: Shared): void {
+  if (!shared.loaded || shared.configStamp === undefined || stampOf(shared.loaded.path) === shared.configStamp) return;
+  shared.config = shared.loaded = shared.configStamp = undefined;
+  const store = shared.store;
+  shared.store = undefined;
+  if (!store) return;
+  // A command of a long-lived server may still be using it: close it a while later (or with the context).
+  shared.retired.push(store);
+  const retire = () => {
+    const at = shared.retired.indexOf(store);
+    if (at >= 0) void shared.retired.splice(at, 1)[0]!.then((s) => s.close()).catch(() => undefined);
+  };
+  setTimeout(retire, 60_000).unref();
 }
 
 function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal): OwnedContext {
@@ -96,6 +128,7 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
       shared.config ??= import('../config/load.ts').then(async ({ loadConfig }) => {
         const config = await loadConfig(shared.home, shared.env, (message) => shared.out.warn(message));
         shared.loaded = config;
+        shared.configStamp = stampOf(config.path);
         return config;
       });
       return shared.config;
@@ -103,8 +136,8 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
     store() {
       shared.store ??= (async () => {
         const config = await context.config();
-        const { openStore } = await import('../store/registry.ts');
-        return openStore(config.database, shared.home, shared.env);
+        const [{ openStore }, { scopeFor }] = await Promise.all([import('../store/registry.ts'), import('../store/scope.ts')]);
+        return openStore(config.database, shared.home, shared.env, scopeFor(config, shared.home, shared.env));
       })();
       // A failed open must not be cached: the next command (in the shell) should try again.
       shared.store.catch(() => (shared.store = undefined));
@@ -149,7 +182,7 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
       return provider;
     },
     loadedConfig: () => shared.loaded,
-    derive: (overrides) => build(shared, overrides.face ?? face, overrides.dryRun ?? dryRun, overrides.signal ?? signal),
+    derive: (overrides) => (forgetChangedConfig(shared), build(shared, overrides.face ?? face, overrides.dryRun ?? dryRun, overrides.signal ?? signal)),
     async close() {
       const schedulers = [...shared.schedulers.values()];
       shared.schedulers.clear();
@@ -160,6 +193,7 @@ function build(shared: Shared, face: Face, dryRun: boolean, signal: AbortSignal)
       const store = shared.store;
       shared.store = undefined;
       if (store) await store.then((s) => s.close()).catch(() => undefined);
+      for (const retired of shared.retired.splice(0)) await retired.then((s) => s.close()).catch(() => undefined);
     },
   };
   return context;

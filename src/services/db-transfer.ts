@@ -4,6 +4,9 @@
  * PostgreSQL, …) or be kept as a backup. The first line is a header that also announces how many rows of
  * each collection follow, which is what lets an import tell a file cut short at a line boundary from a
  * complete one. An import checks the whole file before it writes anything, then writes it in one transaction.
+ * On a database shared by several users both work on what the store sees (core/store.ts StoreScope): an
+ * export holds the exporting user's rows (and this machine's local jobs) plus the shared audit log and
+ * counters, and an import makes its rows the importing user's.
  */
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';

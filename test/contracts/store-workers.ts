@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
 export type Message = { event: string } & Record<string, unknown>;
@@ -77,13 +78,17 @@ export function killLiveWorkers(): void {
  * 8 workers × (25 `vars` puts + 25 nextCounter) released together against one database: every row
  * arrives, the counter values are exactly 1..200 with none repeated, and each worker sees its own
  * values increase. `open` opens the same database in this process (already migrated by the caller).
+ * Returns how long the writers took, from their release to the last one done.
  */
 export async function checkConcurrentWriters(
   start: (id: number) => Worker,
   open: () => Promise<import('../../src/core/store.ts').Store>,
-): Promise<void> {
+): Promise<{ ms: number }> {
   const workers = await startTogether(8, start);
+  // From the release of the loaded workers to the last "done": opening the store and the 400 writes.
+  const started = performance.now();
   const results = await Promise.all(workers.map((w) => w.next('done')));
+  const ms = Math.round(performance.now() - started);
   for (const [id, w] of workers.entries()) await expectClean(w, `writer ${id}`);
   const values = results.flatMap((r) => r.counters as number[]);
   assert.deepEqual([...values].sort((a, b) => a - b), range(200, 1), 'the 200 counter values are exactly 1..200, none repeated');
@@ -99,4 +104,5 @@ export async function checkConcurrentWriters(
   } finally {
     await store.close();
   }
+  return { ms };
 }

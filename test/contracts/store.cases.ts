@@ -4,7 +4,7 @@
  * the suite itself so the case files and the suite do not import each other.
  */
 import type { TestContext } from 'node:test';
-import type { Store } from '../../src/core/store.ts';
+import type { Store, StoreScope } from '../../src/core/store.ts';
 
 /** What a case gets: the store, and `reopen` (closes it, opens the same database, makes that `store`). */
 export interface CaseContext {
@@ -12,6 +12,8 @@ export interface CaseContext {
   /** node:test's context, for `t.skip(reason)` when a case does not apply to this backend. */
   t: TestContext;
   reopen?: () => Promise<Store>;
+  /** Open another store on the same database with this scope; the harness closes it after the case. */
+  openScoped?: (scope: StoreScope) => Promise<Store>;
 }
 
 /** Registers one case; the harness makes the store before and closes and cleans it up after. */
@@ -35,4 +37,5 @@ export const STORE_CASES = {
   counterConcurrent: 'concurrent nextCounter calls never hand out the same value',
   migrateInfo: 'migrate on a current store is a no-op and info reports version and counts',
   reopen: 'data survives close and reopen',
+  scopes: 'users sharing a database see only their own rows; local-cluster jobs stay with their machine',
 } as const;

@@ -6,16 +6,20 @@
  * by title with a reason (reported through `t.skip`), so the gap stays visible in every run.
  */
 import { describe, test } from 'node:test';
-import type { Store } from '../../src/core/store.ts';
+import type { Store, StoreScope } from '../../src/core/store.ts';
 import { COLLECTION_NAMES } from './store.samples.ts';
 import { dataCases } from './store.cases-data.ts';
+import { scopeCases } from './store.cases-scope.ts';
 import { transactionCases } from './store.cases-tx.ts';
 import { STORE_CASES, type CaseContext, type RunCase } from './store.cases.ts';
 
 export { STORE_CASES, type CaseContext, type RunCase };
 
-/** A fresh empty store, how to throw it away, and (for persistent backends) how to open it again. */
-export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void>; reopen?(): Promise<Store> }>;
+/**
+ * A fresh empty store, how to throw it away, and (for persistent backends) how to open it again, with a
+ * scope (StoreScope) when given one: how the scope case opens several users' stores on one database.
+ */
+export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void>; reopen?(scope?: StoreScope): Promise<Store> }>;
 
 export interface StoreContractOptions {
   /** Case title → why this backend skips it. */
@@ -36,7 +40,13 @@ export function storeContract(name: string, make: StoreFactory, options: StoreCo
         let open = true;
         const ctx: CaseContext = { store: made.store, t };
         const reopenFactory = made.reopen?.bind(made);
+        const extra: Store[] = [];
         if (reopenFactory) {
+          ctx.openScoped = async (scope) => {
+            const store = await reopenFactory(scope);
+            extra.push(store);
+            return store;
+          };
           ctx.reopen = async () => {
             await ctx.store.close();
             open = false;
@@ -49,6 +59,7 @@ export function storeContract(name: string, make: StoreFactory, options: StoreCo
           await fn(ctx);
         } finally {
           try {
+            for (const store of extra) await store.close();
             if (open) await ctx.store.close();
           } finally {
             await made.cleanup();
@@ -58,5 +69,6 @@ export function storeContract(name: string, make: StoreFactory, options: StoreCo
 
     describe('collections', () => dataCases(run, COLLECTION_NAMES));
     describe('transactions, counters, schema', () => transactionCases(run));
+    describe('shared databases', () => scopeCases(run));
   });
 }

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTION_NAMES, SAMPLES, range } from '../contracts/store.samples.ts';
 import { cm, cmJson, tempHome, type RunResult } from '../helpers.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/sql/migrations.ts';
 
 const files = tempHome('cm-transfer-files-');
 const name = `cm_transfer_${process.pid}_${Date.now().toString(36)}`;
@@ -63,7 +64,7 @@ const TRICKY_ROWS: Array<{ collection: string; row: Record<string, unknown> }> =
 function seedFile(path: string, extra: Array<{ collection: string; row: Record<string, unknown> }> = []): string {
   const entries = [...COLLECTION_NAMES.flatMap((collection) => range(3).map((i) => ({ collection, row: SAMPLES[collection](i) as unknown as Record<string, unknown> }))), ...TRICKY_ROWS, ...extra];
   const rows = Object.fromEntries(COLLECTION_NAMES.map((c) => [c, entries.filter((e) => e.collection === c).length]));
-  const header = { cloudmesh: 'export', format: 1, schema: 1, backend: 'hand-written', exported_at: seen.seen_at, rows };
+  const header = { cloudmesh: 'export', format: 1, schema: LATEST_SCHEMA_VERSION, backend: 'hand-written', exported_at: seen.seen_at, rows };
   writeFileSync(path, [header, ...entries].map((line) => JSON.stringify(line)).join('\n') + '\n');
   return path;
 }
@@ -225,7 +226,7 @@ test('db use: SQLite → PostgreSQL (env: reference) → SQLite, and --store-url
   }
 });
 
-test('db use refuses, changing nothing: a typed password, an unreachable server, mongo, an invalid config', async () => {
+test('db use refuses, changing nothing: a typed password, an unreachable server (PostgreSQL, MongoDB), an invalid config', async () => {
   const home = tempHome();
   ok(await cm(home, ['config', 'check']), 'config check');
   const path = join(home, 'cloudmesh.yaml');
@@ -253,10 +254,16 @@ test('db use refuses, changing nothing: a typed password, an unreachable server,
   assert.match(missing.stderr, /environment variable CM_NOT_SET is not set/);
   unchanged('unset variable');
 
-  const mongo = await cm(home, ['db', 'use', 'mongo', 'mongodb://127.0.0.1/cm']);
+  // Nothing listens on port 1: the driver's server selection gives up after the URL's timeout.
+  const mongo = await cm(home, ['db', 'use', 'mongo', 'env:CM_DB_URL'], { env: { CM_DB_URL: `mongodb://cm:${PASSWORD}@127.0.0.1:1/cm?serverSelectionTimeoutMS=1500` } });
   assert.equal(mongo.code, 1);
-  assert.match(mongo.stderr, /error: the MongoDB store is not available yet/);
+  assert.match(mongo.stderr, /error: cannot connect to MongoDB at 127\.0\.0\.1:1/);
+  assert.match(mongo.stderr, /cloudmesh\.yaml was not changed/);
+  assert.doesNotMatch(mongo.stderr, new RegExp(PASSWORD));
   unchanged('mongo');
+  const badMongo = await cm(home, ['db', 'use', 'mongo', 'http://127.0.0.1/cm']);
+  assert.match(badMongo.stderr, /must start with mongodb:\/\/ or mongodb\+srv:\/\//);
+  unchanged('not a mongodb URL');
 
   assert.equal((await cm(home, ['db', 'use', 'postgres'])).code, 2, 'a server backend needs a URL');
   unchanged('no url');

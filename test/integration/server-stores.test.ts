@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { cm, cmJson, tempHome } from '../helpers.ts';
 
@@ -47,6 +48,36 @@ for (const server of servers) {
       const missing = await cm(homes[0]!, ['var', 'list'], { env: {} });
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /environment variable CM_TEST_DB_URL is not set/);
+    } finally {
+      server.drop();
+    }
+  });
+}
+
+for (const server of servers) {
+  test(`8 concurrent cm processes × 25 writes each against ${server.backend}: all 200 rows and 200 audit entries arrive`, { skip: server.up ? false : `${server.backend} is not running on 127.0.0.1`, timeout: 180_000 }, async (t) => {
+    assert.equal(server.create().status, 0, `could not create database ${name}`);
+    try {
+      const home = tempHome();
+      await cm(home, ['config', 'path']);
+      writeFileSync(join(home, 'cloudmesh.yaml'), `version: 1\ndatabase:\n  backend: ${server.backend}\n  url: env:CM_TEST_DB_URL\n`, { mode: 0o600 });
+      const env = { CM_TEST_DB_URL: server.url };
+      // Migrated once first, so the timing is of the writes.
+      assert.equal((await cm(home, ['db', 'info'], { env })).code, 0);
+      const scripts = Array.from({ length: 8 }, (_, p) => {
+        const file = join(home, `writer-${p}.cm`);
+        writeFileSync(file, Array.from({ length: 25 }, (_, w) => `var p${p}_w${w}=value-${p}-${w}`).join('\n') + '\n');
+        return file;
+      });
+      const started = performance.now();
+      const results = await Promise.all(scripts.map((file) => cm(home, [file], { env, timeoutMs: 150_000 })));
+      const ms = Math.round(performance.now() - started);
+      for (const result of results) assert.equal(result.code, 0, result.stderr);
+      const vars = await cmJson<{ name: string; value: string }[]>(home, ['var', 'list'], { env });
+      const expected = Array.from({ length: 8 }, (_, p) => Array.from({ length: 25 }, (_, w) => `p${p}_w${w}=value-${p}-${w}`)).flat().sort();
+      assert.deepEqual(vars.map((v) => `${v.name}=${v.value}`).sort(), expected, 'all 200 variables, none lost');
+      assert.equal((await cmJson<unknown[]>(home, ['audit', 'list', '--limit', '1000'], { env })).length, 200, 'every write audited');
+      t.diagnostic(`${server.backend}: 8 cm processes × 25 writes (each with its audit entry) in ${ms} ms, 0 lost`);
     } finally {
       server.drop();
     }

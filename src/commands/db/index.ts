@@ -9,10 +9,11 @@ import { useCommand } from './use.ts';
 const info = defineCommand<Record<string, never>, unknown>({
   path: ['db', 'info'],
   summary: 'Show the state backend, where it is, its schema version and row counts',
+  description: 'On a database shared by several users, the counts are of the rows this user sees (profile.user, shown as user): the audit log and counters are shared by all.',
   examples: ['cm db info', 'cm db info --output json'],
   async run(ctx) {
     const info = await (await ctx.store()).info();
-    return { backend: info.backend, location: info.location, schema_version: info.schemaVersion, latest_schema_version: info.latestSchemaVersion, ...prefix(info.counts) };
+    return { backend: info.backend, location: info.location, user: await ctx.user(), schema_version: info.schemaVersion, latest_schema_version: info.latestSchemaVersion, ...prefix(info.counts) };
   },
 });
 

@@ -8,11 +8,12 @@
  */
 import { defineCommand, outcome } from '../../core/command.ts';
 import type { Config, DatabaseConfig } from '../../core/config.ts';
-import { isCmError, UnsupportedError, UsageError, UserError } from '../../core/errors.ts';
+import { isCmError, UsageError, UserError } from '../../core/errors.ts';
 import { setDatabaseSection } from '../../config/edit.ts';
 import { DATABASE_BACKENDS } from '../../config/schema.ts';
 import { collectSecrets, isSecretReference, maskText } from '../../config/secrets.ts';
 import { openStore } from '../../store/registry.ts';
+import { scopeFor } from '../../store/scope.ts';
 
 /** What `db use` reports. */
 export interface UseResult {
@@ -50,7 +51,7 @@ export const useCommand = defineCommand<{ backend: string; location?: string; st
     'cm db use postgres postgres://cm@db.example.org/cloudmesh   (no password: peer, trust or certificate login)',
   ],
   positionals: [
-    { name: 'backend', required: true, choices: DATABASE_BACKENDS, description: 'The kind of database (mongo is not available yet)' },
+    { name: 'backend', required: true, choices: DATABASE_BACKENDS, description: 'The kind of database' },
     { name: 'location', secret: true, complete: 'file', description: 'sqlite: PATH (default cloudmesh.db); others: URL, env:VAR or file:PATH' },
   ],
   options: [{ name: 'store-url', type: 'boolean', description: 'Write a URL that holds a password into cloudmesh.yaml as typed' }],
@@ -59,14 +60,14 @@ export const useCommand = defineCommand<{ backend: string; location?: string; st
   rest: false,
   async run(ctx, input) {
     const { backend } = input;
-    if (backend === 'mongo') throw new UnsupportedError('the MongoDB store is not available yet; nothing was changed', { hint: 'use sqlite, postgres or mysql' });
     const section = sectionFor(backend, input.location, input.storeUrl === true);
     // An invalid config is refused before anything is opened (setDatabaseSection checks again before writing).
     const config = await ctx.config();
     const secrets = collectSecrets({ ...config, database: section } satisfies Config, ctx.env, { baseDir: ctx.home });
     let location: string;
     try {
-      const store = await openStore(section, ctx.home, ctx.env);
+      // With this home's scope, so that a migration adopts the rows written before owners existed for this user.
+      const store = await openStore(section, ctx.home, ctx.env, scopeFor(config, ctx.home, ctx.env));
       try {
         await store.migrate();
         location = store.location;
@@ -81,8 +82,8 @@ export const useCommand = defineCommand<{ backend: string; location?: string; st
     const edit = await setDatabaseSection(ctx.home, section, { env: ctx.env, now: ctx.now() });
     const setting = section.url ?? section.path;
     const data: UseResult = { backend, location, ...(setting ? { setting: maskText(setting, secrets) } : {}), config: edit.path, ...(edit.backup ? { backup: edit.backup } : {}), changed: edit.changed };
-    // A shell, script or library context keeps the store it opened; only a new cm reads the new section.
-    return ctx.face === 'cli' || !edit.changed ? data : outcome(data, { message: 'this session keeps using the previous database; the change applies to cm commands started from now on' });
+    // A shell or server notices the changed file before its next command (services/context.ts) and opens the new store then.
+    return ctx.face === 'cli' || !edit.changed ? data : outcome(data, { message: 'the next command uses the new database' });
   },
 });
 

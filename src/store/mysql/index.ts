@@ -5,7 +5,7 @@
  * case-sensitive, `a` and `a ` stay two keys, and order is by code point, exactly as in the SQLite store.
  */
 import { UserError } from '../../core/errors.ts';
-import type { Store } from '../../core/store.ts';
+import type { Store, StoreScope } from '../../core/store.ts';
 import type { SqlDriver } from '../sql/driver.ts';
 import { checkPoolSize, describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
 import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
@@ -21,6 +21,8 @@ export interface MysqlStoreOptions {
    * connection while the other serves reads. A long-running server may want more.
    */
   poolSize?: number;
+  /** Whose rows this store sees on a shared database (core/store.ts); default: owner ''. */
+  scope?: StoreScope;
 }
 
 const MYSQL: ServerKind = { backend: 'mysql', label: 'MySQL', schemes: ['mysql', 'mariadb'], defaultPort: 3306 };
@@ -44,12 +46,13 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<Store>
     backend: 'mysql',
     location: target.location,
     // LONGTEXT: JSON documents and public keys may pass TEXT's 64 KiB.
-    types: { key: `varchar(255) ${charset}`, text: `longtext ${charset}` },
+    types: { key: `varchar(255) ${charset}`, text: `longtext ${charset}`, owner: `varchar(191) ${charset}`, shortKey: `varchar(64) ${charset}` },
     driver,
     beginWrite: 'START TRANSACTION',
     kysely: mysqlKysely,
     // No backup: copying a server database is the DBA's mysqldump, not something a client should attempt.
     describeError,
+    ...(options.scope ? { scope: options.scope } : {}),
   });
   return migrateOnOpen(store, options.migrate);
 }

@@ -111,17 +111,18 @@ if (unreachable) {
     const { name, url } = await createDatabase();
     return {
       store: await openMysqlStore({ url }),
-      reopen: () => openMysqlStore({ url }),
+      reopen: (scope) => openMysqlStore({ url, ...(scope ? { scope } : {}) }),
       cleanup: () => dropDatabase(name),
     };
   });
 
   describe('mysql store across processes', () => {
-    test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async () => {
+    test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async (t) => {
       const { name, url } = await createDatabase();
       try {
         await (await openMysqlStore({ url })).close();
-        await checkConcurrentWriters((id) => startWorker('write', url, id), () => openMysqlStore({ url }));
+        const { ms } = await checkConcurrentWriters((id) => startWorker('write', url, id), () => openMysqlStore({ url }));
+        t.diagnostic(`mysql: 8 × 25 writes + 25 counters each in ${ms} ms, 0 lost`);
       } finally {
         await dropDatabase(name);
       }

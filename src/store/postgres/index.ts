@@ -5,7 +5,7 @@
  * the SQLite store's do, whatever the database's default collation.
  */
 import { UserError } from '../../core/errors.ts';
-import type { Store } from '../../core/store.ts';
+import type { Store, StoreScope } from '../../core/store.ts';
 import { checkPoolSize, describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
 import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
 import { createPostgresDriver, postgresKysely } from './client.ts';
@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
    * connection while the other serves reads. A long-running server may want more.
    */
   poolSize?: number;
+  /** Whose rows this store sees on a shared database (core/store.ts); default: owner ''. */
+  scope?: StoreScope;
 }
 
 const POSTGRES: ServerKind = { backend: 'postgres', label: 'PostgreSQL', schemes: ['postgres', 'postgresql'], defaultPort: 5432 };
@@ -40,6 +42,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     kysely: postgresKysely,
     // No backup: copying a server database is the DBA's pg_dump, not something a client should attempt.
     describeError: (error, operation) => describe(error, target, operation),
+    ...(options.scope ? { scope: options.scope } : {}),
   });
   return migrateOnOpen(store, options.migrate);
 }

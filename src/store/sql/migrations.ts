@@ -4,11 +4,13 @@
  * schema builder. A migration, once released, never changes: a new need gets a new version.
  */
 import type { ColumnDataType, Expression, Kysely } from 'kysely';
+import type { StoreScope } from '../../core/store.ts';
 
 export interface Migration {
   version: number;
   name: string;
-  up(db: Kysely<any>, types: ColumnTypes): Promise<void>;
+  /** `scope`: the store's, for migrations that must say whose the existing rows are. */
+  up(db: Kysely<any>, types: ColumnTypes, scope?: StoreScope): Promise<void>;
 }
 
 /**
@@ -22,12 +24,20 @@ export interface SqlTypes {
   key: string;
   /** Long text: JSON documents, public keys, audit arguments. */
   text: string;
+  /**
+   * The owner column and a short key part (groups' member_kind), where `key` is too wide: MySQL limits a
+   * key to 3072 bytes, and owner + groups' three key columns at varchar(255) utf8mb4 pass it. Default: `key`.
+   */
+  owner?: string;
+  shortKey?: string;
 }
 
 /** `SqlTypes` as Kysely column types: what a migration's `up` receives. */
 export interface ColumnTypes {
   key: ColumnDataType | Expression<unknown>;
   text: ColumnDataType | Expression<unknown>;
+  owner?: ColumnDataType | Expression<unknown>;
+  shortKey?: ColumnDataType | Expression<unknown>;
 }
 
 /** Columns every cached row carries. */
@@ -76,6 +86,14 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('exit_code', 'integer', (c) => c.notNull()).execute();
       await db.schema.createIndex('audit_time').on('audit').column('time').execute();
       await db.schema.createTable('counters').addColumn('name', k, (c) => c.primaryKey()).addColumn('value', 'integer', (c) => c.notNull()).execute();
+    },
+  },
+  {
+    version: 2,
+    name: 'owner of every user row (shared databases)',
+    async up(db, types, scope) {
+      const { addOwners } = await import('./migration-owner.ts');
+      await addOwners(db, types, scope);
     },
   },
 ];

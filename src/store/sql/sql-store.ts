@@ -8,8 +8,9 @@
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionLayout } from '../../core/collections.ts';
 import { UserError } from '../../core/errors.ts';
 import type {
-  Collection, CollectionName, ListQuery, MigrationReport, ReplaceResult, ROWS, Store, StoreInfo, Where,
+  Collection, CollectionName, ListQuery, MigrationReport, ReplaceResult, ROWS, Store, StoreInfo, StoreScope, Where,
 } from '../../core/store.ts';
+import { ownerRule } from '../scope.ts';
 import type { SqlDriver } from './driver.ts';
 import { LATEST_SCHEMA_VERSION, type SqlTypes } from './migrations.ts';
 import { TableStatements, counterIncrement } from './statements.ts';
@@ -29,6 +30,8 @@ export interface SqlBackend {
   backup?(fromVersion: number): Promise<string | undefined>;
   /** Turn a driver error into a clear one (e.g. "not a SQLite database"). */
   describeError(error: unknown, operation: string): Error;
+  /** Whose rows this store sees (core/store.ts); none: every owned row is owner ''. */
+  scope?: StoreScope;
 }
 
 /**
@@ -74,7 +77,7 @@ class SqlStore implements Store {
 
   statements<R>(table: string, layout: CollectionLayout<R>): TableStatements<R> {
     let statements = this.#statements.get(table);
-    if (!statements) this.#statements.set(table, (statements = new TableStatements(table, layout, this.driver.dialect) as TableStatements<unknown>));
+    if (!statements) this.#statements.set(table, (statements = new TableStatements(table, layout, this.driver.dialect, ownerRule(table as CollectionName, this.impl.scope)) as TableStatements<unknown>));
     return statements as TableStatements<R>;
   }
 
@@ -132,7 +135,7 @@ class SqlStore implements Store {
     await this.guard('migrate the schema', () =>
       this.driver.transaction(
         this.impl.beginWrite,
-        async (connection) => applyMigrations(connection, await this.impl.kysely(connection), this.impl.types),
+        async (connection) => applyMigrations(connection, await this.impl.kysely(connection), this.impl.types, this.impl.scope),
         { lock: 'cloudmesh-migrate' },
       ),
     );

@@ -6,6 +6,8 @@
  */
 import type { CollectionLayout } from '../../core/collections.ts';
 import type { ListQuery, Where } from '../../core/store.ts';
+import type { OwnerRule } from '../scope.ts';
+import { OWNER_COLUMN } from '../scope.ts';
 import type { Dialect } from './driver.ts';
 
 /** A statement and its parameters. */
@@ -19,11 +21,14 @@ export class TableStatements<R> {
   readonly #table: string;
   readonly #layout: CollectionLayout<R>;
   readonly #dialect: Dialect;
+  /** The hidden owner column's rule: every statement sees only visible owners and writes the row's own. */
+  readonly #owner: OwnerRule | undefined;
 
-  constructor(table: string, layout: CollectionLayout<R>, dialect: Dialect) {
+  constructor(table: string, layout: CollectionLayout<R>, dialect: Dialect, owner?: OwnerRule) {
     this.#table = table;
     this.#layout = layout;
     this.#dialect = dialect;
+    this.#owner = owner;
   }
 
   select(query: ListQuery<R>): Statement {
@@ -52,16 +57,18 @@ export class TableStatements<R> {
 
   /** Insert, or update every non-key column when the key exists. */
   upsert(row: Record<string, unknown>): Statement {
-    const columns = this.#layout.columns as readonly string[];
-    const params = columns.map((c) => row[c]);
+    const owned = this.#owner !== undefined;
+    const columns = owned ? [OWNER_COLUMN, ...this.#layout.columns] : (this.#layout.columns as readonly string[]);
+    const key = owned ? [OWNER_COLUMN, ...this.#layout.key] : (this.#layout.key as readonly string[]);
+    const params = columns.map((c) => (owned && c === OWNER_COLUMN ? this.#owner!.ownerOf(row) : row[c]));
     const values = columns.map((_, i) => this.#placeholder(i + 1)).join(', ');
     let sql = `INSERT INTO ${this.#id(this.#table)} (${columns.map((c) => this.#id(c)).join(', ')}) VALUES (${values})`;
-    const updates = columns.filter((c) => !(this.#layout.key as readonly string[]).includes(c));
+    const updates = columns.filter((c) => !key.includes(c));
     if (this.#dialect === 'mysql') {
       const set = (updates.length > 0 ? updates : columns).map((c) => `${this.#id(c)} = VALUES(${this.#id(c)})`);
       sql += ` ON DUPLICATE KEY UPDATE ${set.join(', ')}`;
     } else {
-      const target = `(${this.#layout.key.map((c) => this.#id(c)).join(', ')})`;
+      const target = `(${key.map((c) => this.#id(c)).join(', ')})`;
       sql += updates.length > 0
         ? ` ON CONFLICT ${target} DO UPDATE SET ${updates.map((c) => `${this.#id(c)} = excluded.${this.#id(c)}`).join(', ')}`
         : ` ON CONFLICT ${target} DO NOTHING`;
@@ -71,6 +78,13 @@ export class TableStatements<R> {
 
   #where(where: Where<R>, params: unknown[]): string {
     const clauses: string[] = [];
+    if (this.#owner) {
+      const marks = this.#owner.visible.map((owner) => {
+        params.push(owner);
+        return this.#placeholder(params.length);
+      });
+      clauses.push(`${this.#id(OWNER_COLUMN)} IN (${marks.join(', ')})`);
+    }
     for (const [column, value] of Object.entries(where)) {
       if (value === undefined) continue;
       const id = this.#column(column);

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BackendError, UserError } from '../../core/errors.ts';
-import type { Store } from '../../core/store.ts';
+import type { Store, StoreScope } from '../../core/store.ts';
 import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
 import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
 import { createSqliteDriver, openRawDatabase, retryWhileBusy, type RawDatabase } from './client.ts';
@@ -17,6 +17,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Bring the schema up to date on open (default true). */
   migrate?: boolean;
+  /** Whose rows this store sees on a shared database (core/store.ts); default: owner ''. */
+  scope?: StoreScope;
 }
 
 /** Open (creating if needed) the SQLite store at `path` and migrate it to the current schema. */
@@ -63,6 +65,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return target;
     },
     describeError: (error, operation) => describe(error, path, operation),
+    ...(options.scope ? { scope: options.scope } : {}),
   });
   return migrateOnOpen(store, options.migrate);
 }

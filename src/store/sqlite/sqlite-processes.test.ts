@@ -43,10 +43,11 @@ describe('sqlite store across processes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async () => {
+  test('8 processes writing at once lose no row and never repeat a counter value', { timeout: 40_000 }, async (t) => {
     const path = join(dir, 'writers.db');
     await (await openSqliteStore({ path })).close();
-    await checkConcurrentWriters((id) => startWorker('write', path, id), () => openSqliteStore({ path }));
+    const { ms } = await checkConcurrentWriters((id) => startWorker('write', path, id), () => openSqliteStore({ path }));
+    t.diagnostic(`sqlite: 8 × 25 writes + 25 counters each in ${ms} ms, 0 lost`);
     assert.equal(integrity(path), 'ok');
   });
 

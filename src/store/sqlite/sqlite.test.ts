@@ -24,7 +24,7 @@ storeContract('sqlite', async () => {
   const path = join(dir, 'state.db');
   return {
     store: await openSqliteStore({ path }),
-    reopen: () => openSqliteStore({ path }),
+    reopen: (scope) => openSqliteStore({ path, ...(scope ? { scope } : {}) }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
@@ -198,6 +198,37 @@ describe('sqlite store files', () => {
       await store.close();
     }
     assert.deepEqual(readdirSync(home), ['state.db'], 'a no-op migration writes no backup');
+  });
+
+  test('upgrading to owners: the migrating user adopts the existing rows, and this machine its local jobs', async () => {
+    const home = freshDir();
+    const path = join(home, 'state.db');
+    await buildAtVersion(path, 1);
+    const raw = new Database(path);
+    const job = (cluster: string, id: string) => raw.prepare(`INSERT INTO jobs (cluster, id, name, state, submitted_at, spec, source, seen_at) VALUES (?, ?, 'j', 'RUNNING', '2024-01-01T00:00:00Z', '{}', ?, '2024-01-01T00:00:00Z')`).run(cluster, id, cluster);
+    job('local', '1');
+    job('hpc', '7');
+    raw.close();
+    const scope = (user: string, machine: string) => ({ user, machine, machineClusters: ['local'] });
+    const open = (s: ReturnType<typeof scope>) => openSqliteStore({ path, scope: s });
+    const alice = await open(scope('alice', 'alice@laptop:/h'));
+    try {
+      assert.equal((await alice.info()).schemaVersion, LATEST_SCHEMA_VERSION);
+      assert.equal((await alice.collection('vars').get({ name: 'kept' }))?.value, 'from an older cloudmesh', 'the variable is alice\'s now');
+      assert.deepEqual((await alice.collection('jobs').list()).map((j) => `${j.cluster}/${j.id}`), ['hpc/7', 'local/1']);
+    } finally {
+      await alice.close();
+    }
+    const elsewhere = await open(scope('alice', 'alice@login-node:/h'));
+    const bob = await open(scope('bob', 'bob@laptop:/h'));
+    try {
+      assert.deepEqual((await elsewhere.collection('jobs').list()).map((j) => `${j.cluster}/${j.id}`), ['hpc/7'], 'the local job stays with the laptop');
+      assert.equal(await bob.collection('vars').count(), 0);
+      assert.equal(await bob.collection('jobs').count(), 0);
+    } finally {
+      await elsewhere.close();
+      await bob.close();
+    }
   });
 
   test('migrating from an older schema version first writes a backup beside the database', async (t) => {

@@ -146,7 +146,7 @@ test('an export holding the value of a config secret is refused and writes nothi
   await store.close();
 });
 
-test('upsert keeps other rows and never lowers a counter; --replace makes each collection exactly the file', async () => {
+test('upsert keeps other rows and never lowers a counter; --replace makes each own collection exactly the file and still never lowers a counter', async () => {
   const store = await open();
   await store.collection('vars').put({ name: 'local-only', value: 'x', source: 'user', seen_at: 't' });
   await store.collection('counters').put({ name: 'job', value: 100 });
@@ -164,7 +164,7 @@ test('upsert keeps other rows and never lowers a counter; --replace makes each c
   const replaced = await importExport(store, parsed, { file: 'f', replace: true, dryRun: false });
   assert.deepEqual([replaced.added, replaced.updated, replaced.removed], [0, 2, 1]);
   assert.deepEqual((await store.collection('vars').list()).map((r) => r.name), ['from-file']);
-  assert.equal((await store.collection('counters').get({ name: 'job' }))?.value, 5);
+  assert.equal((await store.collection('counters').get({ name: 'job' }))?.value, 100, 'counters are shared: ids are never handed out twice');
   await store.close();
 });
 

@@ -271,11 +271,15 @@ export interface ImportResult {
 
 /**
  * Write a validated export into `store`, all in one transaction (nothing is written when anything fails).
- * Rows are upserted by key. With `replace`, each collection the header names is made exactly the file's
- * rows (`replace({}, rows)`: an empty scope is every row, and the rows not in the file are deleted by key).
- * Without it, a counter never goes down: it keeps the larger value, so ids it hands out are never reused.
+ * Rows are upserted by key. With `replace`, each of the user's own collections the header names is made
+ * exactly the file's rows (`replace({}, rows)`: the rows not in the file are deleted by key). The audit log
+ * and the counters are shared by every user of the database, so `replace` never prunes them: audit rows are
+ * only ever added, and a counter never goes down (it keeps the larger value, so no id is handed out twice).
  * With `dryRun`, only the counts are computed.
  */
+/** Shared by everyone on a database (see store/scope.ts): an import adds to them, never prunes them. */
+const SHARED_COLLECTIONS: ReadonlySet<CollectionName> = new Set(['audit', 'counters']);
+
 export async function importExport(store: Store, parsed: ParsedExport, options: { file: string; replace: boolean; dryRun: boolean }): Promise<ImportResult> {
   const schema = (await store.info()).schemaVersion;
   if (parsed.header.schema > schema) {
@@ -290,13 +294,14 @@ export async function importExport(store: Store, parsed: ParsedExport, options: 
   const apply = async (tx: Store): Promise<void> => {
     for (const name of COLLECTION_NAMES) {
       if (parsed.header.rows[name] === undefined) continue;
+      const replace = options.replace && !SHARED_COLLECTIONS.has(name);
       const collection = tx.collection(name) as unknown as Collection<Row>;
       const keyOf = (row: Row) => JSON.stringify((COLLECTIONS[name].key as readonly string[]).map((c) => row[c]));
       const existing = new Map((await collection.list()).map((row) => [keyOf(row), row]));
       let rows = parsed.rows[name] ?? [];
       const incoming = new Set(rows.map(keyOf));
       const added = rows.filter((row) => !existing.has(keyOf(row))).length;
-      const removed = options.replace ? [...existing.keys()].filter((key) => !incoming.has(key)).length : 0;
+      const removed = replace ? [...existing.keys()].filter((key) => !incoming.has(key)).length : 0;
       const change = { rows: rows.length, added, updated: rows.length - added, removed };
       // Collections the import leaves alone would only be noise in the report.
       if (change.rows > 0 || removed > 0) result.collections[name] = change;
@@ -305,10 +310,10 @@ export async function importExport(store: Store, parsed: ParsedExport, options: 
       result.updated += change.updated;
       result.removed += removed;
       if (options.dryRun) continue;
-      if (name === 'counters' && !options.replace) {
+      if (name === 'counters') {
         rows = rows.map((row) => ({ ...row, value: Math.max(row.value as number, (existing.get(keyOf(row))?.value as number | undefined) ?? 0) }));
       }
-      if (options.replace) await collection.replace({}, rows);
+      if (replace) await collection.replace({}, rows);
       else await collection.putMany(rows);
     }
   };

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts the single-node Slurm 22.05 (cluster `cmtest`, partition `debug`, with accounting) that
-# src/providers/hpc/slurm/slurm.test.ts runs against; without it that test file reports itself skipped.
+# Starts the single-node Slurm 22.05 (cluster `cmtest`, partition `debug`, with accounting and slurmrestd
+# on 127.0.0.1:6820 with JWT auth) that src/providers/hpc/slurm/slurm*.test.ts run against; without it
+# those test files report themselves skipped.
 # Idempotent: ../shared/backends/slurm-up.sh installs and starts only what is missing, so a re-run costs
 # about 1.5 s (a fresh install about 20 s). Needs root, like slurm-up.sh (apt-get, daemons).
 #   SLURM_ACCOUNTING=0 .ci/slurm.sh   -> no slurmdbd/MariaDB: sacct is off, the adapter falls back to scontrol
+#   SLURM_REST=0 .ci/slurm.sh         -> no slurmrestd (the rest-transport tests are skipped)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 UP="$ROOT/../shared/backends/slurm-up.sh"
@@ -18,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-SLURM_ACCOUNTING=${SLURM_ACCOUNTING:-1} bash "$UP" >/dev/null
+SLURM_ACCOUNTING=${SLURM_ACCOUNTING:-1} SLURM_REST=${SLURM_REST:-1} bash "$UP" >/dev/null
 
 # Slurm delays scheduling of batch jobs by up to batch_sched_delay (default 3 s), so a job reaches RUNNING
 # 0-3 s after sbatch: right at the contract's 3 s bound. Scheduling at submit time makes that ~0.5 s.

@@ -5,11 +5,13 @@
  * killed half-way leaves the previous consistent state behind.
  */
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Context } from '../core/command.ts';
 import type { JobRow } from '../core/collections.ts';
-import { UserError } from '../core/errors.ts';
+import { NotFoundError, UserError } from '../core/errors.ts';
 import { TERMINAL_STATES, type CancelResult, type JobSpec, type JobState, type JobStateName } from '../core/scheduler.ts';
 import { tokenize } from '../core/words.ts';
+import { canStageOut } from '../transport/stage.ts';
 import { findDefault } from './defaults.ts';
 
 /** The cluster to use: the explicit one, else the `cluster` default, else `local`. */
@@ -18,8 +20,11 @@ export async function resolveCluster(ctx: Context, cluster?: string): Promise<st
   return (await findDefault(ctx, 'cluster'))?.value ?? 'local';
 }
 
+/** A word that can only mean a script file here: a relative path, or a batch-script file name. */
+const LOCAL_SCRIPT = /^\.\.?\/|\.(sh|bash|sbatch|slurm|pbs|qsub|job)$/;
+
 /** Scheduler requests the user may give, passed to the job spec unchanged. */
-const PASS_THROUGH = ['name', 'dir', 'time', 'partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos'] as const;
+const PASS_THROUGH = ['name', 'dir', 'time', 'partition', 'nodes', 'ntasks', 'cpusPerTask', 'mem', 'array', 'dependency', 'account', 'qos', 'stageIn', 'stageOut'] as const;
 
 /** What the user typed after `hpc run`, turned into a job spec. */
 export type RunRequest = Pick<JobSpec, (typeof PASS_THROUGH)[number]> & {
@@ -38,13 +43,19 @@ export function toJobSpec(request: RunRequest): JobSpec {
   const { words } = request;
   if (words.length === 0) throw new UserError('nothing to run: give a script file or a command');
   const spec: JobSpec = {};
+  // `./run.sh` or `job.sbatch` that is not here is a mistyped script, not a program for the cluster to find.
+  if (!request.shell && words.length === 1 && LOCAL_SCRIPT.test(words[0]!) && !existsSync(words[0]!)) {
+    throw new NotFoundError(`script not found: ${words[0]}`);
+  }
   if (request.shell) spec.shell = words.join(' ');
   else if (words.length === 1 && existsSync(words[0]!) && statSync(words[0]!).isFile()) spec.script = words[0]!;
   else if (words.length === 1 && /\s/.test(words[0]!)) spec.command = tokenize(words[0]!);
   else spec.command = [...words];
   if (request.env?.length) spec.env = parseEnv(request.env);
   for (const key of PASS_THROUGH) {
-    if (request[key] !== undefined) (spec as Record<string, unknown>)[key] = request[key];
+    const value = request[key];
+    // An empty list (no --stage-in given) is no request at all.
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) (spec as Record<string, unknown>)[key] = value;
   }
   return spec;
 }
@@ -75,7 +86,8 @@ export async function submitJob(ctx: Context, clusterName: string | undefined, s
     ended_at: null,
     dir: ref.dir,
     reason: null,
-    spec: { ...spec },
+    // Where stage-out files come back to: the directory `hpc run` was given in.
+    spec: { ...spec, ...(spec.stageOut?.length ? { stageOutTo: resolve('.') } : {}) },
     source: cluster,
     seen_at: ctx.now().toISOString(),
   };
@@ -122,8 +134,33 @@ export async function refreshJobs(ctx: Context, rows: JobRow[], clusters?: (clus
     }
   }
   progress?.done();
+  for (const [key, row] of updated) {
+    if (TERMINAL_STATES.has(row.state as JobStateName)) updated.set(key, await stageOutOnce(ctx, row));
+  }
   if (updated.size > 0) await (await ctx.store()).collection('jobs').putMany([...updated.values()]);
   return rows.map((row) => updated.get(`${row.cluster}\u0000${row.id}`) ?? row);
+}
+
+/**
+ * Copy a finished job's --stage-out files back, once: the outcome is kept in the row's spec (`stagedOut`),
+ * so the next refresh does not fetch them again. A file the job did not make is a warning, not a failure.
+ */
+async function stageOutOnce(ctx: Context, row: JobRow): Promise<JobRow> {
+  const spec = (row.spec ?? {}) as { stageOut?: string[]; stageOutTo?: string; stagedOut?: unknown };
+  if (!spec.stageOut?.length || spec.stagedOut !== undefined || typeof spec.stageOutTo !== 'string') return row;
+  const scheduler = await ctx.scheduler(row.cluster);
+  if (!canStageOut(scheduler)) return row;
+  let stagedOut: { file: string; local: string; bytes: number | null; error: string | null }[];
+  try {
+    stagedOut = await scheduler.stageOut(row.id, spec.stageOut, spec.stageOutTo);
+  } catch (error) {
+    ctx.out.warn(`job ${row.id}: stage-out failed: ${error instanceof Error ? error.message : String(error)}`);
+    return row; // tried again on the next refresh
+  }
+  for (const result of stagedOut) {
+    if (result.error) ctx.out.warn(`job ${row.id}: stage-out ${result.file}: ${result.error}`);
+  }
+  return { ...row, spec: { ...spec, stagedOut } as JobRow['spec'] };
 }
 
 function apply(job: JobRow, state: JobState, seenAt: string): JobRow {

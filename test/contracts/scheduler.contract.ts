@@ -7,10 +7,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TERMINAL_STATES } from '../../src/core/scheduler.ts';
 import type { JobState, Scheduler } from '../../src/core/scheduler.ts';
+import { canStageOut } from '../../src/transport/stage.ts';
 
 /** What a provider's test supplies: a fresh scheduler and how to tear it down. */
 export type SchedulerFactory = () => Promise<{ scheduler: Scheduler; cleanup(): Promise<void> }>;
@@ -26,7 +30,22 @@ export const CONTRACT_CASES = {
   info: 'describes at least one partition',
   literal: 'passes names and arguments literally, never through a shell',
   shell: 'runs an explicit shell line with a pipeline',
+  array: 'tracks an array of 10 per task, each with its own output',
+  dependency: 'starts a dependent job only after the job it depends on',
+  staging: 'stages a file in and a result out (round trip)',
+  many: 'answers 1000 tracked jobs in one status call',
+  hostileDir: 'runs in a working directory named with quotes, spaces, ; and $(...)',
 } as const;
+
+/** How a scheduler spells what the contract cannot know: a task's id, a dependency, its task variable. */
+export interface ContractDialect {
+  /** The id of task `n` of array job `id` (default `id_n`, Slurm's). */
+  taskId?: (id: string, n: number) => string;
+  /** The `dependency` value that waits for `id` to succeed (default `afterok:id`). */
+  afterOk?: (id: string) => string;
+  /** The environment variable holding the task number (default SLURM_ARRAY_TASK_ID). */
+  taskVariable?: string;
+}
 
 /** Poll `status` until `predicate` holds for job `id`; fail with the last state seen after `timeoutMs`. */
 export async function waitFor(
@@ -69,8 +88,11 @@ export async function readAll(scheduler: Scheduler, id: string, stream: 'stdout'
 export function schedulerContract(
   name: string,
   make: SchedulerFactory,
-  options: { skip?: Record<string, string> } = {},
+  options: { skip?: Record<string, string>; dialect?: ContractDialect } = {},
 ): void {
+  const taskId = options.dialect?.taskId ?? ((id: string, n: number) => `${id}_${n}`);
+  const afterOk = options.dialect?.afterOk ?? ((id: string) => `afterok:${id}`);
+  const taskVariable = options.dialect?.taskVariable ?? 'SLURM_ARRAY_TASK_ID';
   describe(`Scheduler contract: ${name}`, () => {
     let scheduler: Scheduler;
     let cleanup: (() => Promise<void>) | undefined;
@@ -91,8 +113,8 @@ export function schedulerContract(
       await cleanup?.();
     });
 
-    const run = (title: string, fn: () => Promise<void>) =>
-      test(title, { skip: options.skip?.[title] ?? false, timeout: 10_000 }, fn);
+    const run = (title: string, fn: () => Promise<void>, timeout = 10_000) =>
+      test(title, { skip: options.skip?.[title] ?? false, timeout }, fn);
     const submit = async (spec: Parameters<Scheduler['submit']>[0]) => {
       const ref = await scheduler.submit(spec);
       submitted.push(ref.id);
@@ -207,6 +229,85 @@ export function schedulerContract(
       assert.equal(done.state, 'COMPLETED', done.reason ?? '');
       assert.equal((await readAll(scheduler, ref.id)).trim(), '3');
       assert.equal(await readAll(scheduler, ref.id, 'stderr'), 'to-stderr\n');
+    });
+
+    run(CONTRACT_CASES.array, async () => {
+      const ref = await submit({ shell: `echo task $${taskVariable}`, array: '1-10' });
+      const ids = Array.from({ length: 10 }, (_, i) => taskId(ref.id, i + 1));
+      const deadline = Date.now() + 25_000;
+      let states = await scheduler.status(ids);
+      while (!states.every(isTerminal) && Date.now() < deadline) {
+        await sleep(200);
+        states = await scheduler.status(ids);
+      }
+      assert.deepEqual(states.map((state) => [state.id, state.state]), ids.map((id) => [id, 'COMPLETED']));
+      for (const [i, id] of ids.entries()) assert.equal(await readAll(scheduler, id), `task ${i + 1}\n`);
+    }, 40_000);
+
+    run(CONTRACT_CASES.dependency, async () => {
+      const first = await submit({ command: ['sleep', '2'] });
+      const second = await submit({ command: ['true'], dependency: afterOk(first.id) });
+      const [early] = await scheduler.status([second.id]);
+      assert.equal(early?.state, 'PENDING', 'the dependent job waits');
+      const done = await waitFor(scheduler, second.id, isTerminal, 15_000);
+      const [before] = await scheduler.status([first.id]);
+      assert.equal(before?.state, 'COMPLETED');
+      assert.equal(done.state, 'COMPLETED', done.reason ?? '');
+      // Times are whole seconds on most schedulers: the second may start in the second the first ended.
+      assert.ok(Date.parse(done.startedAt ?? '') >= Date.parse(before?.endedAt ?? ''), `started ${done.startedAt}, after ${before?.endedAt}`);
+    }, 25_000);
+
+    run(CONTRACT_CASES.staging, async () => {
+      const here = await mkdtemp(join(tmpdir(), 'cm-stage-'));
+      try {
+        const input = join(here, "in put's.txt");
+        await writeFile(input, 'round trip\n');
+        const ref = await submit({
+          command: ['sh', '-c', 'mkdir -p res && tr a-z A-Z < "$1" > res/out.txt', 'sh', "in put's.txt"],
+          stageIn: [input],
+          stageOut: ['res/out.txt', 'missing.txt'],
+        });
+        const done = await waitFor(scheduler, ref.id, isTerminal, 8_000);
+        assert.equal(done.state, 'COMPLETED', done.reason ?? '');
+        assert.ok(canStageOut(scheduler), 'the scheduler can stage out');
+        const back = join(here, 'back');
+        const results = await scheduler.stageOut(ref.id, ['res/out.txt', 'missing.txt'], back);
+        assert.deepEqual(results.map((r) => [r.file, r.bytes, r.error === null]), [['res/out.txt', 11, true], ['missing.txt', null, false]]);
+        assert.equal(await readFile(join(back, 'res', 'out.txt'), 'utf8'), 'ROUND TRIP\n');
+      } finally {
+        await rm(here, { recursive: true, force: true });
+      }
+    }, 15_000);
+
+    run(CONTRACT_CASES.many, async () => {
+      // An array makes 1000 tracked task ids with one submit; the point is the one status call for all.
+      const ref = await submit({ command: ['sleep', '60'], array: '1-1000' });
+      const ids = Array.from({ length: 1000 }, (_, i) => taskId(ref.id, i + 1));
+      try {
+        const started = Date.now();
+        const states = await scheduler.status(ids);
+        const took = Date.now() - started;
+        assert.equal(states.length, 1000);
+        assert.deepEqual(states.map((state) => state.id), ids);
+        assert.ok(states.every((state) => state.state !== 'UNKNOWN'), 'every task is known');
+        assert.ok(took < 10_000, `one status call for 1000 jobs took ${took} ms`);
+      } finally {
+        await scheduler.cancel([ref.id]);
+      }
+    }, 30_000);
+
+    run(CONTRACT_CASES.hostileDir, async () => {
+      // No `/` inside the substitutions: each would make a nested directory. pwd printing the name unchanged
+      // (and the job running at all) shows no shell on the way evaluated it.
+      const dir = `/tmp/cm dir 'q' "d"; $(echo x) \`echo y\` ${randomBytes(4).toString('hex')}`;
+      try {
+        const ref = await submit({ command: ['pwd'], dir, name: `semi;colon $(echo x) 'q'` });
+        const done = await waitFor(scheduler, ref.id, isTerminal, 6_000);
+        assert.equal(done.state, 'COMPLETED', done.reason ?? '');
+        assert.equal(await readAll(scheduler, ref.id), `${dir}\n`);
+      } finally {
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }
     });
   });
 }

@@ -27,7 +27,12 @@ const run = defineCommand<RunInput, unknown>({
     'SCRIPT is a local file copied to the cluster and run there. Otherwise the words are the command and its arguments, run ' +
     'without a shell; a single quoted word is split like a shell line but never given to a shell. Use --shell to run one ' +
     'line through /bin/sh (pipes, redirection). Options go before the command: words after it belong to the command.',
-  examples: ['cm hpc run --name train ./train.sh', 'cm hpc run --time 10 python3 -c "print(42)"', 'cm hpc run --shell "sort data | uniq -c > counts"'],
+  examples: [
+    'cm hpc run --name train ./train.sh',
+    'cm hpc run --time 10 python3 -c "print(42)"',
+    'cm hpc run --shell "sort data | uniq -c > counts"',
+    'cm hpc run --cluster hpc1 --stage-in data.csv --stage-out result.txt ./analyse.sh',
+  ],
   positionals: [{ name: 'command', required: true, variadic: true, passthrough: true, complete: 'file', description: 'SCRIPT file, or COMMAND [ARGS...]' }],
   options: [
     cluster,
@@ -45,6 +50,13 @@ const run = defineCommand<RunInput, unknown>({
     { name: 'dependency', type: 'string', value: 'SPEC', description: 'Start after other jobs, e.g. afterok:123' },
     { name: 'account', type: 'string', value: 'NAME', description: 'Account to charge' },
     { name: 'qos', type: 'string', value: 'NAME', description: 'Quality of service' },
+    { name: 'stage-in', type: 'list', value: 'FILE', complete: 'file', description: "Copy a local file into the job's working directory first (repeatable)" },
+    {
+      name: 'stage-out',
+      type: 'list',
+      value: 'PATH',
+      description: "Copy this file (relative to the job's working directory) back here once the job ended, at the next status (repeatable)",
+    },
   ],
   changesState: true,
   columns: ['cluster', 'id', 'name', 'state', 'dir'],

@@ -4,5 +4,8 @@
  * registration lives in its own file; this list is the group's one index.
  */
 import type { CommandSpec } from '../../core/command.ts';
+import { commonCommands } from './common.ts';
+import { registerHpc } from './hpc.ts';
+import { registerSshConfig } from './ssh-config.ts';
 
-export const commands: CommandSpec[] = [];
+export const commands: CommandSpec[] = [registerHpc, registerSshConfig, ...commonCommands];

@@ -4,7 +4,7 @@
  * implementation is imported only when a command first talks to that cluster.
  */
 import type { ClusterConfig } from '../../core/config.ts';
-import { UnsupportedError, UserError } from '../../core/errors.ts';
+import { UserError } from '../../core/errors.ts';
 import type { Scheduler } from '../../core/scheduler.ts';
 import { didYouMean } from '../../core/suggest.ts';
 
@@ -16,19 +16,25 @@ export const SCHEDULERS: Record<string, SchedulerFactory> = {
     const { createLocalScheduler } = await import('./local/index.ts');
     return createLocalScheduler({ home, cluster });
   },
-  async slurm(cluster, config) {
-    const transport = config.transport ?? (config.host ? 'ssh' : 'local');
-    if (transport !== 'local') {
-      throw new UnsupportedError(`cluster "${cluster}": the ${transport} transport for Slurm is not available yet; use transport: local on the login node`);
-    }
-    const { createSlurmScheduler, createLocalTransport } = await import('./slurm/index.ts');
-    return createSlurmScheduler({
+  async slurm(cluster, config, home) {
+    const options = {
       cluster,
-      transport: createLocalTransport(),
       ...(config.partition ? { partition: config.partition } : {}),
       ...(config.workdir ? { workdir: config.workdir } : {}),
       ...(config.accounting ? { accounting: config.accounting as 'auto' | 'sacct' | 'scontrol' } : {}),
-    });
+    };
+    const { transportKind } = await import('../../transport/cluster.ts');
+    if (transportKind(config) === 'rest') {
+      const { createSlurmRestScheduler } = await import('./slurm/rest.ts');
+      return createSlurmRestScheduler({ ...options, config, home });
+    }
+    const [{ createSlurmScheduler }, { clusterTransport }] = await Promise.all([import('./slurm/index.ts'), import('../../transport/cluster.ts')]);
+    const transport = await clusterTransport(cluster, config, home);
+    return createSlurmScheduler({ ...options, transport });
+  },
+  async sge(cluster, config, home) {
+    const [{ createSgeScheduler, qsubOptionsFromConfig }, { clusterTransport }] = await Promise.all([import('./sge/index.ts'), import('../../transport/cluster.ts')]);
+    return createSgeScheduler({ ...qsubOptionsFromConfig(cluster, config), transport: await clusterTransport(cluster, config, home) });
   },
 };
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { NotFoundError, UnsupportedError, UserError } from '../../../core/errors.ts';
 import type { Scheduler } from '../../../core/scheduler.ts';
-import { isTerminal, readAll, schedulerContract, waitFor } from '../../../../test/contracts/scheduler.contract.ts';
+import { CONTRACT_CASES, isTerminal, readAll, schedulerContract, waitFor } from '../../../../test/contracts/scheduler.contract.ts';
 import { createLocalScheduler } from './index.ts';
 import { completeUtf8Length, parseTimeLimit, toJobState, VANISHED_REASON } from './map.ts';
 import type { StateRecord } from './map.ts';
@@ -21,6 +21,14 @@ const run = promisify(execFile);
 schedulerContract('local', async () => {
   const home = await mkdtemp(join(tmpdir(), 'cm-local-contract-'));
   return { scheduler: createLocalScheduler({ home }), cleanup: () => rm(home, { recursive: true, force: true }) };
+}, {
+  // The local cluster refuses these (UnsupportedError) rather than run something else than asked.
+  skip: {
+    [CONTRACT_CASES.array]: 'the local cluster does not run job arrays',
+    [CONTRACT_CASES.dependency]: 'the local cluster does not support job dependencies',
+    [CONTRACT_CASES.staging]: 'local jobs run on this machine: there is nothing to stage',
+    [CONTRACT_CASES.many]: 'without arrays, 1000 local jobs would be 1000 processes; status of many ids is the "status" case',
+  },
 });
 
 describe('local cluster', () => {

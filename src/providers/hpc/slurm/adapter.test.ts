@@ -61,7 +61,7 @@ describe('slurm adapter over a scripted transport', () => {
     assert.deepEqual(sbatch?.argv, ['sbatch', '--parsable', `${ref.dir}/job.sbatch`]);
     const script = t.files.get(`${ref.dir}/job.sbatch`);
     assert.equal(script?.mode, 0o700);
-    assert.match(script?.content.toString() ?? '', /\nexport A='x,'\\''y'\\'''\n'echo' '\$\(rm -rf ~\)'\n$/);
+    assert.match(script?.content.toString() ?? '', /\nexport A='x,'\\''y'\\'''\necho '\$\(rm -rf ~\)'\n$/);
     assert.match(script?.content.toString() ?? '', new RegExp(`#SBATCH --output="${ref.dir}/slurm-%j.out"`));
     const index = JSON.parse(t.files.get('/home/u/.cloudmesh-jobs/index/41')?.content.toString() ?? '{}');
     assert.deepEqual([index.id, index.dir, index.array], ['41', ref.dir, false]);

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
 import type { PartitionInfo } from '../../../core/scheduler.ts';
 import type { SlurmConfig } from './config.ts';
-import { slurmMessage } from './map.ts';
+import { isRequestRefusal, slurmMessage } from './map.ts';
 import type { SlurmJobRow } from './map.ts';
 import {
   SACCT_FORMAT,
@@ -38,6 +38,8 @@ export async function run(config: SlurmConfig, operation: string, argv: string[]
   try {
     result = await config.transport.exec(argv, options);
   } catch (error) {
+    // The transport's own one-line errors (host key refused, login refused, unreachable) say it all.
+    if (error instanceof UserError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new BackendError('slurm', operation, error, `slurm: cannot ${operation} on ${host}: ${message}`);
   }
@@ -62,6 +64,7 @@ export function failed(operation: string, argv: readonly string[], result: ExecR
 export async function sbatch(config: SlurmConfig, args: string[], env?: Record<string, string>): Promise<string> {
   const argv = ['sbatch', '--parsable', ...args];
   const result = await run(config, 'submit the job', argv, env === undefined ? undefined : { env });
+  if (result.code !== 0 && isRequestRefusal(result.stderr)) throw new UserError(`slurm refused the job: ${slurmMessage(result.stderr)}`);
   if (result.code !== 0) throw failed('submit the job', argv, result);
   const id = parseSbatchId(result.stdout);
   if (id === null) throw failed('submit the job', argv, { ...result, stderr: `no job id in sbatch output: ${result.stdout}` });

@@ -5,6 +5,7 @@
  */
 import { UserError } from '../../../core/errors.ts';
 import type { Transport } from '../../../core/transport.ts';
+import type { SlurmControl } from './control.ts';
 
 /** How finished jobs that left the queue are looked up. */
 export type AccountingMode = 'auto' | 'sacct' | 'scontrol';
@@ -24,6 +25,8 @@ export interface SlurmSchedulerOptions {
    * (default) tries sacct once and stays with scontrol if accounting is off on that cluster.
    */
   accounting?: AccountingMode;
+  /** How the controller is asked: the client commands over `transport` (default), or slurmrestd. */
+  control?: SlurmControl;
 }
 
 /** Options with defaults applied. */

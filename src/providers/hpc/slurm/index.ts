@@ -15,25 +15,19 @@ import { resolve } from 'node:path';
 import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
 import { TERMINAL_STATES } from '../../../core/scheduler.ts';
 import type { CancelResult, JobRef, JobSpec, JobState, OutputChunk, QueueEntry, Scheduler } from '../../../core/scheduler.ts';
-import {
-  clusterHome,
-  readLocalScript,
-  removeJobDir,
-  sacctJobs,
-  sbatch,
-  scancel,
-  scontrolJob,
-  sinfo,
-  squeueJobs,
-  squeueQueue,
-} from './client.ts';
+import { clusterHome, readLocalScript, removeJobDir } from './client.ts';
+import { cliControl } from './control.ts';
+import type { SlurmControl } from './control.ts';
+import { downloadStageOut, readStageIn, uploadStageIn } from '../../../transport/stage.ts';
+import type { StagedFile, StageOutCapable } from '../../../transport/stage.ts';
 import { absolutePath, needsHome, resolveSlurmConfig } from './config.ts';
 import type { AccountingMode, SlurmConfig, SlurmSchedulerOptions } from './config.ts';
 import { completeUtf8Length, isSlurmJobId, jobStateOf, rowToJobState, unknownJob } from './map.ts';
 import type { SlurmJobRow } from './map.ts';
-import { escapePattern, optionArgs, outputFileName, outputNames, planJob, renderJobScript } from './script.ts';
+import { escapePattern, outputFileName, outputNames, planJob } from './script.ts';
 
 export type { SlurmSchedulerOptions, AccountingMode } from './config.ts';
+export type { StageOutCapable, StagedFile } from '../../../transport/stage.ts';
 export type { Transport, ExecOptions, ExecResult, ReadOptions } from '../../../core/transport.ts';
 export type { LocalTransportOptions } from '../../../transport/local.ts';
 export { createLocalTransport } from '../../../transport/local.ts';
@@ -66,12 +60,13 @@ interface Session {
   home: Promise<string> | null;
   accounting: AccountingMode;
   indexReady: boolean;
+  control: SlurmControl;
 }
 
 /** A scheduler for one Slurm cluster. It owns `options.transport` and closes it in `close()`. */
-export function createSlurmScheduler(options: SlurmSchedulerOptions): Scheduler {
+export function createSlurmScheduler(options: SlurmSchedulerOptions): Scheduler & StageOutCapable {
   const config = resolveSlurmConfig(options);
-  const session: Session = { config, home: null, accounting: config.accounting, indexReady: false };
+  const session: Session = { config, home: null, accounting: config.accounting, indexReady: false, control: options.control ?? cliControl };
   return {
     kind: 'slurm',
     cluster: config.cluster,
@@ -79,8 +74,9 @@ export function createSlurmScheduler(options: SlurmSchedulerOptions): Scheduler 
     status: (ids) => status(session, ids),
     cancel: (ids) => cancel(session, ids),
     queue: (filter) => queue(session, filter?.all === true),
-    info: () => sinfo(config),
+    info: () => session.control.partitions(config),
     output: (id, opts) => output(session, id, opts),
+    stageOut: (id, paths, localDir) => stageOut(session, id, paths, localDir),
     close: () => config.transport.close(),
   };
 }
@@ -101,6 +97,7 @@ async function submit(session: Session, spec: JobSpec): Promise<JobRef> {
   const { config } = session;
   const { transport } = config;
   const plan = planJob(spec, config.partition);
+  const stageIn = await readStageIn(spec.stageIn);
   let script: Buffer | null = null;
   if (plan.kind === 'script') {
     script = await readLocalScript(resolve(spec.script ?? ''));
@@ -117,6 +114,7 @@ async function submit(session: Session, spec: JobSpec): Promise<JobRef> {
       throw new UserError(`cannot create working directory ${cwd}: ${errorText(error)}`, { cause: error });
     });
   }
+  if (stageIn.length > 0) await onCluster('stage files in', () => uploadStageIn(transport, cwd ?? dir, stageIn));
   const names = outputNames(plan.isArray);
   const files: [string, string][] = [
     ['--output', `${escapePattern(dir)}/${names.stdout}`],
@@ -127,15 +125,7 @@ async function submit(session: Session, spec: JobSpec): Promise<JobRef> {
   const submittedAt = new Date().toISOString();
   let id: string;
   try {
-    if (script === null) {
-      await onCluster('write the job script', () => transport.writeFile(scriptPath, renderJobScript(plan, files), 0o700));
-      id = await sbatch(config, [scriptPath]);
-    } else {
-      // The user's bytes are the job script; options go on sbatch's argv (they win over its #SBATCH
-      // lines), and the environment rides on sbatch's own, which the job inherits (--export=ALL).
-      await onCluster('write the job script', () => transport.writeFile(scriptPath, script, 0o700));
-      id = await sbatch(config, [...optionArgs([...plan.options, ...files]), scriptPath], plan.env);
-    }
+    id = await session.control.submit(config, { plan, script, files, scriptPath });
   } catch (error) {
     await removeJobDir(config, dir);
     throw error;
@@ -165,11 +155,11 @@ async function status(session: Session, ids: readonly string[]): Promise<JobStat
   const found = new Map<string, JobState>();
   let gone = `no job with that id on cluster ${config.cluster}`;
   if (wanted.length > 0) {
-    const rows = await squeueJobs(config, wanted);
+    const rows = await session.control.jobs(config, wanted);
     const missing = collect(wanted, rows, found);
     let useScontrol = session.accounting === 'scontrol';
     if (missing.length > 0 && !useScontrol) {
-      const answer = await sacctJobs(config, missing);
+      const answer = await session.control.accounting(config, missing);
       if ('rows' in answer) {
         collect(missing, answer.rows, found);
       } else {
@@ -186,7 +176,7 @@ async function status(session: Session, ids: readonly string[]): Promise<JobStat
     if (left.length > 0 && useScontrol) {
       gone += '; without accounting, Slurm forgets jobs MinJobAge after they end';
       const asked = left.slice(0, SCONTROL_FALLBACK_MAX);
-      const answers = await Promise.all(asked.map((id) => scontrolJob(config, id)));
+      const answers = await Promise.all(asked.map((id) => session.control.job(config, id)));
       answers.forEach((answer, i) => collect([asked[i] ?? ''], answer.rows, found));
     }
   }
@@ -207,7 +197,7 @@ function collect(ids: readonly string[], rows: readonly SlurmJobRow[], into: Map
 /** One scancel for all ids; only ids Slurm calls finished cost a status call, to say how they ended. */
 async function cancel(session: Session, ids: readonly string[]): Promise<CancelResult[]> {
   const valid = [...new Set(ids.filter(isSlurmJobId))];
-  const errors = valid.length > 0 ? await scancel(session.config, valid) : new Map<string, string>();
+  const errors = valid.length > 0 ? await session.control.cancel(session.config, valid) : new Map<string, string>();
   const done = valid.filter((id) => /already complet/i.test(errors.get(id) ?? ''));
   const states = new Map((done.length > 0 ? await status(session, done) : []).map((state) => [state.id, state]));
   return ids.map((id): CancelResult => {
@@ -222,7 +212,7 @@ async function cancel(session: Session, ids: readonly string[]): Promise<CancelR
 }
 
 async function queue(session: Session, all: boolean): Promise<QueueEntry[]> {
-  const rows = await squeueQueue(session.config, all);
+  const rows = await session.control.queue(session.config, all);
   return rows.map((row) => ({
     ...rowToJobState(row.id, row),
     name: row.name,
@@ -249,23 +239,37 @@ async function output(
   } catch (error) {
     // Slurm creates the file when the job starts: none yet is no output yet.
     if ((error as { code?: unknown } | null)?.code === 'ENOENT') return { text: '', offset };
+    if (error instanceof UserError) throw error;
     throw new BackendError('slurm', `read ${path}`, error);
   }
   const usable = completeUtf8Length(bytes);
   return { text: bytes.toString('utf8', 0, usable), offset: offset + usable };
 }
 
+/** Copy result files of a finished job from its working directory (known from its index entry). */
+async function stageOut(session: Session, id: string, paths: readonly string[], localDir: string): Promise<StagedFile[]> {
+  const base = id.split('_')[0] ?? id;
+  const entry = isSlurmJobId(id) ? await readIndex(session, base) : null;
+  if (!entry) throw new NotFoundError(`job ${id} was not submitted by cloudmesh to cluster ${session.config.cluster}: its directory is unknown`);
+  return downloadStageOut(session.config.transport, entry.cwd, paths, localDir);
+}
+
+async function readIndex(session: Session, base: string): Promise<IndexEntry | null> {
+  try {
+    const workdir = await clusterPath(session, session.config.workdir);
+    const entry = JSON.parse((await session.config.transport.readFile(`${workdir}/index/${base}`)).toString('utf8')) as IndexEntry;
+    return typeof entry.dir === 'string' && typeof entry.cwd === 'string' ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The output file from the index entry written at submit, or null without one. */
 async function indexedPath(session: Session, id: string, stream: 'stdout' | 'stderr'): Promise<string | null> {
   const [base = id, task] = id.split('_');
-  let entry: IndexEntry;
-  try {
-    const workdir = await clusterPath(session, session.config.workdir);
-    entry = JSON.parse((await session.config.transport.readFile(`${workdir}/index/${base}`)).toString('utf8')) as IndexEntry;
-    if (typeof entry.dir !== 'string') return null;
-  } catch {
-    return null; // no entry (or an unreadable one): scontrol is asked instead
-  }
+  // No entry (or an unreadable one): scontrol is asked instead.
+  const entry = await readIndex(session, base);
+  if (!entry) return null;
   if (entry.array && task === undefined) {
     throw new UserError(`job ${id} is an array: read the output of one task, e.g. ${id}_1`);
   }
@@ -275,7 +279,7 @@ async function indexedPath(session: Session, id: string, stream: 'stdout' | 'std
 
 /** The output path Slurm reports while it still knows the job. */
 async function scontrolPath(session: Session, id: string, stream: 'stdout' | 'stderr'): Promise<string> {
-  const { records } = await scontrolJob(session.config, id);
+  const { records } = await session.control.job(session.config, id);
   if (records.length > 1) throw new UserError(`job ${id} is an array: read the output of one task, e.g. ${id}_1`);
   const path = records[0]?.get(stream === 'stdout' ? 'StdOut' : 'StdErr');
   if (!path) throw new NotFoundError(`no output of job ${id} known on cluster ${session.config.cluster}`);
@@ -287,6 +291,7 @@ async function onCluster<T>(operation: string, action: () => Promise<T>): Promis
   try {
     return await action();
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new BackendError('slurm', operation, error, `slurm: cannot ${operation}: ${errorText(error)}`);
   }
 }

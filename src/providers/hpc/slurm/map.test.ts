@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { UnsupportedError, UserError } from '../../../core/errors.ts';
+import { UserError } from '../../../core/errors.ts';
 import { parseTimeLimit as localParseTimeLimit } from '../local/map.ts';
 import { absolutePath } from './config.ts';
 import {
@@ -96,8 +96,8 @@ describe('job plan and script', () => {
         '#SBATCH --partition="debug"',
         '#SBATCH --mem="1G"',
         '#SBATCH --chdir="/w d"',
-        "export A='a,b'",
-        "'printf' '%s\n' 'it'\\''s $(x)'",
+        'export A=a,b',
+        "printf '%s\n' 'it'\\''s $(x)'",
         '',
       ].join('\n'),
     );
@@ -118,7 +118,8 @@ describe('job plan and script', () => {
     assert.throws(() => planJob({ command: ['a'], env: { 'A-B': '1' } }, undefined), /invalid environment variable/);
     assert.throws(() => planJob({ command: ['a'], nodes: 0 }, undefined), /positive/);
     assert.throws(() => planJob({ command: ['a'], time: '0:61' }, undefined), /invalid time limit/);
-    assert.throws(() => planJob({ command: ['a'], stageIn: ['x'] }, undefined), UnsupportedError);
+    assert.throws(() => planJob({ command: ['a'], stageOut: ['../x'] }, undefined), /without '\.\.'/);
+    assert.throws(() => planJob({ command: ['a'], stageOut: ['/etc/passwd'] }, undefined), /relative/);
   });
   test('file names and patterns', () => {
     assert.equal(outputFileName('12_3', 'stderr'), 'slurm-12_3.err');

@@ -35,12 +35,10 @@ export interface SlurmJobRow {
 }
 
 /**
- * Quote one word for bash so it reaches the program exactly as given: single quotes keep everything
- * literal (`$`, backticks, `;`, newlines …) and a single quote itself is written as `'\''`.
+ * Job scripts quote the user's words with the same function that quotes remote command lines for ssh:
+ * single quotes keep `$`, backticks, `;` and newlines literal, and a single quote becomes `'\''`.
  */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", "'\\''")}'`;
-}
+export { shellQuote } from '../../../transport/quote.ts';
 
 /**
  * Quote a value for an `#SBATCH` line. sbatch's parser splits on blanks, treats an unquoted `#` as a
@@ -243,6 +241,14 @@ export function completeUtf8Length(bytes: Uint8Array): number {
 }
 
 /** The line of a command's stderr worth showing: the first error, else the first non-empty line. */
+/**
+ * Whether Slurm refused a submission for something the user asked for (a partition, account, QOS,
+ * dependency, array or size that does not exist or fit): a `UserError`, not a failure of Slurm.
+ */
+export function isRequestRefusal(message: string): boolean {
+  return /invalid (partition|account|qos|dependency|job array|node count|wckey|feature)|invalid partition name|Requested node configuration is not available|Requested time limit is invalid|More processors requested than permitted|Memory required by task is not available|Job dependency problem|Invalid account or account\/partition combination/i.test(message);
+}
+
 export function slurmMessage(stderr: string): string {
   const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
   return lines.find((line) => /error/i.test(line)) ?? lines[0] ?? '(no message)';

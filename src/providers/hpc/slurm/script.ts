@@ -5,7 +5,8 @@
  * ever appear single-quoted in the body or directive-quoted in `#SBATCH` lines, never in a command line
  * a shell parses on this side.
  */
-import { UnsupportedError, UserError } from '../../../core/errors.ts';
+import { UserError } from '../../../core/errors.ts';
+import { checkStageOut } from '../../../transport/stage.ts';
 import type { JobSpec } from '../../../core/scheduler.ts';
 import { checkDirectiveValue, directiveQuote, formatSlurmTime, parseTimeLimit, shellQuote } from './map.ts';
 
@@ -33,9 +34,8 @@ export function planJob(spec: JobSpec, defaultPartition: string | undefined): Jo
   const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
   if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
   const kind = modes[0] ?? 'command';
-  if ((spec.stageIn?.length ?? 0) > 0 || (spec.stageOut?.length ?? 0) > 0) {
-    throw new UnsupportedError('the Slurm cluster does not stage files in or out yet');
-  }
+  // Stage-in files are read (and checked) by the adapter before anything is written on the cluster.
+  checkStageOut(spec.stageOut);
   let body: string[] = [];
   let defaultName: string;
   if (kind === 'command') {

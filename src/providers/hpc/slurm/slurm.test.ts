@@ -142,10 +142,12 @@ function slurmTests(): void {
       await assert.rejects(scheduler.submit({ command: ['true'], name: 'two\nlines' }), UserError);
     });
 
-    test('Slurm refusing a job is a BackendError with its message', async () => {
+    test("Slurm refusing what the user asked for is a UserError with Slurm's message; other refusals are BackendErrors", async () => {
       const error = await scheduler.submit({ command: ['true'], partition: 'no-such-partition' }).catch((e: unknown) => e);
-      assert.ok(error instanceof BackendError, String(error));
-      assert.match(error.message, /^slurm: submit the job failed: sbatch: error: invalid partition specified: no-such-partition$/);
+      assert.ok(error instanceof UserError, String(error));
+      assert.match(error.message, /^slurm refused the job: sbatch: error: invalid partition specified: no-such-partition$/);
+      const other = await scheduler.submit({ command: ['true'], mem: '999999999G' }).catch((e: unknown) => e);
+      assert.ok(other instanceof UserError || other instanceof BackendError, String(other));
     });
 
     test('without accounting, ids that left the queue go to scontrol, never sacct', async () => {

@@ -63,7 +63,7 @@ interface Shared {
   /** cloudmesh.yaml's identity when it was loaded: a change (`db use` in another cm) reopens the store. */
   configStamp?: string;
   /** Stores opened under a config that has changed since: closed with the context, not under a running command. */
-  retired: Promise<Store>[];
+  retired: Promise<{ close(): Promise<void> }>[];
   schedulers: Map<string, Promise<Scheduler>>;
   providers: Map<string, Promise<ComputeProvider>>;
 }
@@ -94,18 +94,26 @@ function stampOf(path: string): string {
   }
 }
 
-/** Forget the config and store when cloudmesh.yaml changed since it was loaded, so the next command reads it again. */
+/**
+ * Forget the config, store, schedulers and cloud providers when cloudmesh.yaml changed since it was loaded
+ * (`db use`, `register`, an editor), so the next command opens them as the file now says.
+ */
 function forgetChangedConfig(shared: Shared): void {
   if (!shared.loaded || shared.configStamp === undefined || stampOf(shared.loaded.path) === shared.configStamp) return;
   shared.config = shared.loaded = shared.configStamp = undefined;
-  const store = shared.store;
+  const open = [...(shared.store ? [shared.store] : []), ...shared.schedulers.values(), ...shared.providers.values()];
   shared.store = undefined;
-  if (!store) return;
-  // A command of a long-lived server may still be using it: close it a while later (or with the context).
-  shared.retired.push(store);
+  shared.schedulers.clear();
+  shared.providers.clear();
+  for (const resource of open) retireLater(shared, resource);
+}
+
+/** A command of a long-lived server may still be using it: close it a while later (or with the context). */
+function retireLater(shared: Shared, resource: Promise<{ close(): Promise<void> }>): void {
+  shared.retired.push(resource);
   const retire = () => {
-    const at = shared.retired.indexOf(store);
-    if (at >= 0) void shared.retired.splice(at, 1)[0]!.then((s) => s.close()).catch(() => undefined);
+    const at = shared.retired.indexOf(resource);
+    if (at >= 0) void shared.retired.splice(at, 1)[0]!.then((r) => r.close()).catch(() => undefined);
   };
   setTimeout(retire, 60_000).unref();
 }

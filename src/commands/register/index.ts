@@ -4,8 +4,11 @@
  * registration lives in its own file; this list is the group's one index.
  */
 import type { CommandSpec } from '../../core/command.ts';
+import { registerAws } from './aws.ts';
+import { registerAzure } from './azure.ts';
+import { registerCloudsYaml, registerOpenrc } from './openstack.ts';
 import { commonCommands } from './common.ts';
 import { registerHpc } from './hpc.ts';
 import { registerSshConfig } from './ssh-config.ts';
 
-export const commands: CommandSpec[] = [registerHpc, registerSshConfig, ...commonCommands];
+export const commands: CommandSpec[] = [registerAws, registerAzure, registerCloudsYaml, registerOpenrc, registerHpc, registerSshConfig, ...commonCommands];

@@ -22,7 +22,28 @@ export interface ProviderKind {
 }
 
 // Each entry is added by the provider that implements it; keep them in alphabetical order.
-export const COMPUTE_PROVIDERS: Record<string, ProviderKind> = {};
+export const COMPUTE_PROVIDERS: Record<string, ProviderKind> = {
+  aws: {
+    summary: 'AWS EC2 (or moto) for one profile and region: instances, AMIs, instance types, key pairs, security groups, Elastic IPs',
+    create: async (options) => (await import('./aws/index.ts')).createAwsProvider(options),
+  },
+  azure: {
+    summary: 'Azure Resource Manager for one subscription, resource group and location: VMs, images, sizes, SSH keys, NSGs, public IPs',
+    create: async (options) => (await import('./azure/index.ts')).createAzureProvider(options),
+  },
+  docker: {
+    summary: 'A Docker Engine on its unix socket: containers as VMs, local images, CPU/memory presets as flavors',
+    create: async (options) => (await import('./docker/index.ts')).createProvider(options),
+  },
+  libvirt: {
+    summary: 'libvirt domains (qemu:///system with KVM, test:///default), qcow2 images from a local directory',
+    create: async (options) => (await import('./libvirt/index.ts')).createProvider(options),
+  },
+  openstack: {
+    summary: 'OpenStack (Keystone v3, Nova, Glance, Neutron) over its REST APIs; registered from clouds.yaml or openrc',
+    create: async (options) => (await import('./openstack/index.ts')).createOpenStackProvider(options),
+  },
+};
 
 /** Create the provider of `cloud` as configured; unknown kinds are a clear error. */
 export async function createComputeProvider(options: ProviderOptions): Promise<ComputeProvider> {

@@ -1,7 +1,7 @@
 // `npm run bench`: start-up and cached-list timings of the built `cm`, as medians over repeated runs and as
 // ratios against `node -e 0` measured in the same run on the same Node. Not a test: it prints figures.
 //   CM_BENCH_RUNS=N   runs per command (default 21, after 3 warm-ups)
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +33,12 @@ function medians(cases) {
 }
 
 async function seed() {
-  const { openSqliteStore } = await import(join(root, 'dist', 'lib', 'index.js'));
+  // Through the library, so the rows get the owner scoping `cm` reads with (a bare store would write rows
+  // no user sees, and the list figures would time an empty list).
+  const { openCloudmesh } = await import(join(root, 'dist', 'lib', 'index.js'));
   run([cmBin, 'var', 'bench=1']);
-  const store = await openSqliteStore({ path: join(home, 'cloudmesh.db') });
+  const cm = openCloudmesh({ home, env: { ...process.env, CLOUDMESH_HOME: home } });
+  const store = await cm.store();
   const now = new Date().toISOString();
   const vms = Array.from({ length: 1000 }, (_, i) => ({
     cloud: i % 2 ? 'chameleon' : 'aws', name: `bench-${String(i).padStart(4, '0')}`, id: `id-${i}`, status: 'ACTIVE',
@@ -48,7 +51,12 @@ async function seed() {
   }));
   await store.collection('vms').putMany(vms);
   await store.collection('jobs').putMany(jobs);
-  await store.close();
+  await cm.close();
+  // The figures mean nothing unless cm really lists what was seeded.
+  for (const [args, want] of [[['vm', 'list'], 1000], [['hpc', 'status'], 1000]]) {
+    const listed = JSON.parse(execFileSync(process.execPath, [cmBin, '--output', 'json', ...args], { env: { ...process.env, CLOUDMESH_HOME: home }, encoding: 'utf8' })).length;
+    if (listed !== want) throw new Error(`bench seed: cm ${args.join(' ')} lists ${listed} rows, not ${want}`);
+  }
 }
 
 const cases = [
@@ -69,6 +77,12 @@ try {
   console.log(`Node ${process.versions.node}, ${runs} rounds, median wall time of a fresh process (cases interleaved)\n`);
   console.log(`${'command'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node'.padStart(8)}`);
   for (const [label, ms] of rows) console.log(`${label.padEnd(40)} ${ms.toFixed(1).padStart(10)} ${(ms / baseline).toFixed(2).padStart(8)}`);
+  // HPC transports (issue 3): submit rates and 1000-job status calls against the real Slurm, ssh and slurmrestd.
+  await (await import('./bench-hpc.mjs')).benchHpc();
+  // REST server (issue 6): req/s and p99 of GET status and vm list with 1000 cached VMs on loopback.
+  await (await import('./bench-server.mjs')).benchServer();
+  // Clouds (issue 4): vm refresh --all over OpenStack + EC2 vs the slower alone; vm boot --n 10 vs one by one.
+  await (await import('./bench-clouds.mjs')).benchClouds();
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

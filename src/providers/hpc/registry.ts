@@ -36,6 +36,10 @@ export const SCHEDULERS: Record<string, SchedulerFactory> = {
     const [{ createSgeScheduler, qsubOptionsFromConfig }, { clusterTransport }] = await Promise.all([import('./sge/index.ts'), import('../../transport/cluster.ts')]);
     return createSgeScheduler({ ...qsubOptionsFromConfig(cluster, config), transport: await clusterTransport(cluster, config, home) });
   },
+  async pbs(cluster, config, home) {
+    const [{ createPbsScheduler, qsubOptionsFromConfig }, { clusterTransport }] = await Promise.all([import('./pbs/index.ts'), import('../../transport/cluster.ts')]);
+    return createPbsScheduler({ ...qsubOptionsFromConfig(cluster, config), transport: await clusterTransport(cluster, config, home) });
+  },
 };
 
 /** Create the scheduler of `cluster` as configured; unknown kinds are a clear error. */

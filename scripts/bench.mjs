@@ -83,6 +83,8 @@ try {
   await (await import('./bench-server.mjs')).benchServer();
   // Clouds (issue 4): vm refresh --all over OpenStack + EC2 vs the slower alone; vm boot --n 10 vs one by one.
   await (await import('./bench-clouds.mjs')).benchClouds();
+  // Containers and clusters (issue 7): cluster allocate of 10 containers vs 10 sequential docker runs; vm list --refresh with 100.
+  await (await import('./bench-containers.mjs')).benchContainers();
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

@@ -6,9 +6,11 @@
 import type { CommandSpec } from '../../core/command.ts';
 import { registerAws } from './aws.ts';
 import { registerAzure } from './azure.ts';
+import { registerDocker } from './docker.ts';
 import { registerCloudsYaml, registerOpenrc } from './openstack.ts';
 import { commonCommands } from './common.ts';
 import { registerHpc } from './hpc.ts';
+import { registerLibvirt } from './libvirt.ts';
 import { registerSshConfig } from './ssh-config.ts';
 
-export const commands: CommandSpec[] = [registerAws, registerAzure, registerCloudsYaml, registerOpenrc, registerHpc, registerSshConfig, ...commonCommands];
+export const commands: CommandSpec[] = [registerAws, registerAzure, registerDocker, registerLibvirt, registerCloudsYaml, registerOpenrc, registerHpc, registerSshConfig, ...commonCommands];

@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const script = words[0] !== undefined && words[0].endsWith('.cm') && existsSync(words[0]) ? words[0] : undefined;
     const interactive = words.length === 0 || (words.length === 1 && words[0] === 'shell');
-    const needsAll = script !== undefined || interactive || words.includes('--help') || words.includes('-h') || words[0] === 'help';
+    // A script (`cm FILE.cm` or `cm exec FILE`) may run any command, so it needs every group.
+    const runsScript = script !== undefined || firstCommandWord(words) === 'exec';
+    const needsAll = runsScript || interactive || words.includes('--help') || words.includes('-h') || words[0] === 'help';
     specs = await loadCommands(needsAll ? undefined : firstCommandWord(words));
     if (script) return await session().runScript(script, { keepGoing: flags.keepGoing || words.includes('--keep-going') });
     if (interactive) {

@@ -225,3 +225,13 @@ function olderNode(): string | undefined {
   const [major, minor] = probe.stdout.trim().split('.').map(Number);
   return major! < 22 || (major === 22 && minor! < 12) ? '/usr/bin/node' : undefined;
 }
+
+test('cm exec FILE runs any command group, like cm FILE.cm', async () => {
+  const home = tempHome();
+  const file = join(home, 'setup.txt');
+  writeFileSync(file, '# not a .cm name, so only exec runs it\nvar greeting=hello\ndefault cloud=nowhere\n');
+  const result = await cm(home, ['exec', file]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((await cmJson<{ value: string }>(home, ['var', 'greeting'])).value, 'hello');
+  assert.equal((await cmJson<{ value: string }>(home, ['default', 'cloud'])).value, 'nowhere');
+});

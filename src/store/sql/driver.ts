@@ -1,8 +1,8 @@
 /**
  * @module store/sql/driver
  * The little a SQL store needs from a database driver: run a statement with parameters, and run a function
- * on one connection inside a transaction. The SQLite driver is better-sqlite3; PostgreSQL and MySQL drivers
- * implement the same shape over a pool.
+ * on one connection inside a transaction. The SQLite driver is node:sqlite (better-sqlite3 on older Node,
+ * see sqlite/client.ts); PostgreSQL and MySQL drivers implement the same shape over a pool.
  */
 
 /** The SQL dialects the shared store knows how to speak. */

@@ -1,19 +1,131 @@
 /**
  * @module store/sqlite/client
- * The only file that talks to better-sqlite3: a `SqlDriver` over one synchronous connection. Prepared
+ * The only file that talks to a SQLite library: a `SqlDriver` over one synchronous connection. Prepared
  * statements are cached per SQL text; a mutex keeps other calls out while a transaction is open, because
  * the one connection is shared by every async caller in the process.
+ *
+ * The connection is Node's built-in `node:sqlite` where it is stable (no experimental warning), else the
+ * better-sqlite3 native addon. Loading the addon (about fifteen CommonJS files and a dlopen) costs ~10 ms
+ * of every `cm` start, which is most of what a cached `cm vm list` spends beyond Node itself. One process
+ * uses one library only: two SQLite copies on one file in one process would drop each other's POSIX locks.
  */
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from 'kysely';
+import type { DatabaseSync } from 'node:sqlite';
 import { Mutex, type SqlDriver } from '../sql/driver.ts';
 
-export type RawDatabase = BetterSqlite3.Database;
+/** The SQLite libraries this store can run on. */
+export type SqliteLibrary = 'node:sqlite' | 'better-sqlite3';
 
-/** Open the file with better-sqlite3 (a native addon, kept outside the bundle and loaded through require). */
-export function openRawDatabase(path: string, busyTimeoutMs: number): RawDatabase {
+/** One prepared statement; parameters are positional. */
+export interface RawStatement {
+  all(params: readonly unknown[]): Record<string, unknown>[];
+  get(params: readonly unknown[]): Record<string, unknown> | undefined;
+  run(params: readonly unknown[]): { changes: number };
+}
+
+/** What the store needs of a connection, whichever library opened it. */
+export interface RawDatabase {
+  readonly library: SqliteLibrary;
+  prepare(sql: string): RawStatement;
+  exec(sql: string): void;
+  readonly inTransaction: boolean;
+  readonly open: boolean;
+  close(): void;
+  /** The same connection in the shape Kysely's SqliteDialect takes (migrations only). */
+  kysely(): SqliteDatabase;
+}
+
+/**
+ * Which library to use: `CM_SQLITE_DRIVER` (node:sqlite | better-sqlite3) when set, else node:sqlite from
+ * Node 24.15 (where it became a release candidate and stopped warning) and on Node 26 and later.
+ */
+export function sqliteLibrary(env: Readonly<Record<string, string | undefined>> = process.env): SqliteLibrary {
+  const chosen = env.CM_SQLITE_DRIVER;
+  if (chosen === 'node:sqlite' || chosen === 'better-sqlite3') return chosen;
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major >= 26 || (major === 24 && minor >= 15) ? 'node:sqlite' : 'better-sqlite3';
+}
+
+/** Open the file (creating it) with `library`, waiting up to `busyTimeoutMs` for other writers' locks. */
+export function openRawDatabase(path: string, busyTimeoutMs: number, library: SqliteLibrary = sqliteLibrary()): RawDatabase {
+  return library === 'node:sqlite' ? openBuiltin(path, busyTimeoutMs) : openAddon(path, busyTimeoutMs);
+}
+
+function openBuiltin(path: string, busyTimeoutMs: number): RawDatabase {
+  const { DatabaseSync: Database } = process.getBuiltinModule('node:sqlite');
+  const db: DatabaseSync = new Database(path, { timeout: busyTimeoutMs });
+  const statement = (sql: string) => db.prepare(sql);
+  return {
+    library: 'node:sqlite',
+    prepare(sql) {
+      const s = statement(sql);
+      return {
+        all: (params) => s.all(...(params as never[])) as Record<string, unknown>[],
+        get: (params) => s.get(...(params as never[])) as Record<string, unknown> | undefined,
+        run: (params) => ({ changes: Number(s.run(...(params as never[])).changes) }),
+      };
+    },
+    exec: (sql) => db.exec(sql),
+    get inTransaction() {
+      return db.isTransaction;
+    },
+    get open() {
+      return db.isOpen;
+    },
+    close: () => db.close(),
+    kysely: () => ({
+      close: () => db.close(),
+      prepare(sql) {
+        const s = statement(sql);
+        return {
+          reader: s.columns().length > 0,
+          all: (params) => s.all(...(params as never[])),
+          run: (params) => s.run(...(params as never[])),
+          iterate: (params) => s.iterate(...(params as never[])),
+        };
+      },
+    }),
+  };
+}
+
+function openAddon(path: string, busyTimeoutMs: number): RawDatabase {
+  // A native addon, kept outside the bundle and loaded through require.
   const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  return new Database(path, { timeout: busyTimeoutMs });
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  return {
+    library: 'better-sqlite3',
+    prepare(sql) {
+      const s = db.prepare(sql);
+      return {
+        all: (params) => s.all(...params) as Record<string, unknown>[],
+        get: (params) => s.get(...params) as Record<string, unknown> | undefined,
+        run: (params) => ({ changes: s.run(...params).changes }),
+      };
+    },
+    exec: (sql) => void db.exec(sql),
+    get inTransaction() {
+      return db.inTransaction;
+    },
+    get open() {
+      return db.open;
+    },
+    close: () => void db.close(),
+    kysely: () => db,
+  };
+}
+
+/** SQLite's primary result codes that callers tell apart, by number (node:sqlite reports `errcode`). */
+const RESULT_NAMES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 14: 'SQLITE_CANTOPEN', 26: 'SQLITE_NOTADB' };
+
+/** The SQLite result name of an error from either library (`SQLITE_BUSY`, …), undefined for other errors. */
+export function sqliteErrorCode(error: unknown): string | undefined {
+  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  // Extended codes (SQLITE_BUSY_SNAPSHOT = 517) keep the primary code in the low byte.
+  if (typeof errcode === 'number') return RESULT_NAMES[errcode & 0xff] ?? `SQLITE_${errcode}`;
+  return undefined;
 }
 
 /**
@@ -27,7 +139,7 @@ export function retryWhileBusy<T>(fn: () => T, timeoutMs: number): T {
     try {
       return fn();
     } catch (error) {
-      if ((error as { code?: string })?.code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      if (sqliteErrorCode(error) !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
       Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
     }
   }
@@ -36,7 +148,7 @@ export function retryWhileBusy<T>(fn: () => T, timeoutMs: number): T {
 /** A driver over `raw`. */
 export function createSqliteDriver(raw: RawDatabase): SqlDriver {
   const mutex = new Mutex();
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new Map<string, RawStatement>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (!statement) cache.set(sql, (statement = raw.prepare(sql)));
@@ -46,10 +158,10 @@ export function createSqliteDriver(raw: RawDatabase): SqlDriver {
   const direct: SqlDriver = {
     dialect: 'sqlite',
     async query(sql, params = []) {
-      return prepare(sql).all(...(params as unknown[])) as Record<string, unknown>[];
+      return prepare(sql).all(params);
     },
     async run(sql, params = []) {
-      return { changes: prepare(sql).run(...(params as unknown[])).changes };
+      return prepare(sql).run(params);
     },
     transaction: (begin, fn) => inTransaction(begin, fn),
     async close() {},

@@ -6,10 +6,12 @@
  */
 import { createRequire } from 'node:module';
 import { runStoreWorker } from '../../../test/contracts/store-worker-main.ts';
+import { sqliteLibrary } from './client.ts';
 import { openSqliteStore } from './index.ts';
 
-// Load the native addon before saying "ready", so the workers' opens start within a millisecond of each other.
-createRequire(import.meta.url)('better-sqlite3');
+// Load the library before saying "ready", so the workers' opens start within a millisecond of each other.
+if (sqliteLibrary() === 'better-sqlite3') createRequire(import.meta.url)('better-sqlite3');
+else process.getBuiltinModule('node:sqlite');
 await runStoreWorker({
   name: 'sqlite-writer.fixture.ts',
   open: (path) => openSqliteStore({ path }),
@@ -19,7 +21,7 @@ await runStoreWorker({
       const seenAt = new Date().toISOString();
       const vars = store.collection('vars');
       for (let n = 0; n < 10; n++) await vars.put({ name: `committed-${n}`, value: 'kept', source: 'hold', seen_at: seenAt });
-      // 100 rows of 256 KiB overflow SQLite's page cache (16 MB in better-sqlite3's build), so uncommitted pages
+      // 100 rows of 256 KiB overflow SQLite's page cache (16 MB in better-sqlite3's build, 2 MB in node:sqlite's), so uncommitted pages
       // reach the WAL file before the kill.
       const big = 'x'.repeat(256 * 1024);
       await store.transaction(async (tx) => {

@@ -1,11 +1,12 @@
 /**
  * @module config/load
  * Finds, creates on first use, parses and validates `cloudmesh.yaml`. Runs on most commands, so the
- * common path is one open, one fstat, one read and a cache hit (config/cache.ts); `yaml` is imported lazily
- * because commands that never read the config must not pay for it. Loading only ever creates the file,
- * never rewrites it: a broken file is reported with FILE:LINE and left exactly as it was. (The one explicit
- * edit is `cm db use`, through config/edit.ts, with a backup first.)
+ * common path is one open, one fstat, one read (synchronous) and a cache hit (config/cache.ts); `yaml` is
+ * imported lazily because commands that never read the config must not pay for it. Loading only ever
+ * creates the file, never rewrites it: a broken file is reported with FILE:LINE and left exactly as it was.
+ * (The one explicit edit is `cm db use`, through config/edit.ts, with a backup first.)
  */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -167,14 +168,14 @@ interface FileShape {
 
 async function readConfigFile(home: string, path: string): Promise<{ text: string; mode: number }> {
   // Open first and create only on ENOENT: the common case (file exists) costs no mkdir and no extra stat.
+  // Synchronous on purpose: for a file this small, four thread-pool round trips cost more than the read.
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(path, 'r');
+      const fd = openSync(path, 'r');
       try {
-        const [stat, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
-        return { text, mode: stat.mode };
+        return { mode: fstatSync(fd).mode, text: readFileSync(fd, 'utf8') };
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     } catch (error) {
       if (codeOf(error) !== 'ENOENT' || attempt > 0) {

@@ -67,9 +67,13 @@ export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, fal
   return stream.isTTY && typeof columns === 'number' && Number.isInteger(columns) && columns > 0 ? columns : fallback;
 }
 
+function isAgeColumn(column: string): boolean {
+  return column.toLowerCase() === 'age';
+}
+
 /** A table cell: an `age` column shows a timestamp as its age; everything on one inert line. */
-function tableCell(value: unknown, column: string, now: Date): string {
-  if (column.toLowerCase() === 'age') {
+function tableCell(value: unknown, isAge: boolean, now: Date): string {
+  if (isAge) {
     const iso = value instanceof Date ? plainText(value) : value;
     if (typeof iso === 'string' && !Number.isNaN(Date.parse(iso))) return formatAge(iso, now);
   }
@@ -115,12 +119,13 @@ function renderTableFormat(data: unknown, options: RenderOptions): string {
   if (Array.isArray(data)) {
     const rows = toRows(data);
     const names = pickColumns(rows, options.columns);
-    const cells = rows.map((row) => names.map((name) => tableCell(row[name], name, now)));
+    const ages = names.map(isAgeColumn);
+    const cells = rows.map((row) => names.map((name, i) => tableCell(row[name], ages[i]!, now)));
     return renderTable(names.map(singleLine), cells, layout);
   }
   if (isRecord(data)) {
     const fields = pickColumns([data], options.columns);
-    const cells = fields.map((field) => [singleLine(field), tableCell(data[field], field, now)]);
+    const cells = fields.map((field) => [singleLine(field), tableCell(data[field], isAgeColumn(field), now)]);
     return renderTable(['field', 'value'], cells, layout);
   }
   // A message or a scalar is printed as is: it is already meant for people.

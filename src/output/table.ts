@@ -68,9 +68,12 @@ function joinLine(cells: readonly string[]): string {
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], layout: TableLayout): string {
   if (rows.length === 0 || headers.length === 0) return '';
+  // Each cell is measured once: with a thousand rows, measuring again to truncate and pad showed up in
+  // the time of a cached `cm vm list`.
+  const rowWidths = rows.map((row) => headers.map((_, i) => displayWidth(row[i] ?? '')));
   const natural = headers.map((header, i) => {
     let w = displayWidth(header);
-    for (const row of rows) w = Math.max(w, displayWidth(row[i] ?? ''));
+    for (const cells of rowWidths) if (cells[i]! > w) w = cells[i]!;
     return w;
   });
   let shown = headers.length;
@@ -82,17 +85,24 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   }
   const hidden = shown < headers.length;
   widths ??= [Math.max(1, Math.min(natural[0]!, layout.width - GAP.length - MORE.length))];
+  const fitted = widths;
+  // Lines are at most this wide; only when that exceeds the terminal must each line be measured and cut.
+  const mayOverflow = totalWidth(fitted) + (hidden ? GAP.length + MORE.length : 0) > layout.width;
 
-  const line = (cells: readonly string[], extra: string): string => {
-    const parts = widths.map((w, i) => padEnd(truncate(cells[i] ?? '', w), w));
+  const line = (cells: readonly string[], extra: string, cellWidths?: readonly number[]): string => {
+    const parts = fitted.map((w, i) => {
+      const cell = cells[i] ?? '';
+      const cw = cellWidths?.[i] ?? displayWidth(cell);
+      return cw <= w ? cell + ' '.repeat(w - cw) : padEnd(truncate(cell, w), w);
+    });
     if (hidden) parts.push(extra);
     const text = joinLine(parts);
     // Last resort for absurdly narrow terminals: cut the line itself.
-    return displayWidth(text) > layout.width ? truncate(text, layout.width) : text;
+    return mayOverflow && displayWidth(text) > layout.width ? truncate(text, layout.width) : text;
   };
   const header = line(headers, MORE);
   const out = [layout.color ? `\x1b[1m${header}\x1b[22m` : header];
-  out.push(line(widths.map((w) => '-'.repeat(w)), '-'));
-  for (const row of rows) out.push(line(row, MORE));
+  out.push(line(fitted.map((w) => '-'.repeat(w)), '-'));
+  rows.forEach((row, r) => out.push(line(row, MORE, rowWidths[r])));
   return `${out.join('\n')}\n`;
 }

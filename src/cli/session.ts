@@ -10,6 +10,8 @@ import type { Config } from '../core/config.ts';
 import type { CommandSpec, CompletionSource, Face } from '../core/command.ts';
 import { BackendError, EXIT, isCmError, rootCauseMessage, UserError } from '../core/errors.ts';
 import { tokenize } from '../core/words.ts';
+import { collectSecrets, maskText } from '../config/secrets.ts';
+import { render } from '../output/render.ts';
 import type { OwnedContext } from '../services/context.ts';
 import { runCommand } from '../services/run-command.ts';
 import { parseCommandLine, type Parsed } from './parse.ts';
@@ -165,7 +167,6 @@ export class Session {
       this.io.stdout(spec.raw || data.endsWith('\n') ? data : `${data}\n`);
       return;
     }
-    const { render } = await import('../output/render.ts');
     const text = await render(data, {
       format: format ?? 'table',
       ...(spec.columns ? { columns: spec.columns } : {}),
@@ -194,7 +195,6 @@ export class Session {
   async #scrub(text: string): Promise<string> {
     const config = this.ctx.loadedConfig();
     if (!config) return text;
-    const { collectSecrets, maskText } = await import('../config/secrets.ts');
     if (this.#secrets?.config !== config) {
       // Relative file: references resolve against the config's folder, as everywhere else.
       this.#secrets = { config, values: collectSecrets(config, this.ctx.env, { baseDir: dirname(config.path) }) };

@@ -3,7 +3,6 @@
  * Which rows of a shared database a store sees (see `StoreScope` in core/store.ts), as one policy for the
  * SQL and document stores alike, and how the CLI derives the scope from the config.
  */
-import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { Config } from '../core/config.ts';
 import { UserError } from '../core/errors.ts';
@@ -55,7 +54,8 @@ export function scopeFor(config: Pick<Config, 'profile' | 'clusters'>, home: str
   if (user.length > 120) throw new UserError(`profile.user is ${user.length} characters long; cloudmesh allows at most 120`);
   // Readable when it fits; a long home path is replaced by its digest.
   let machine = `${user}@${hostname()}:${home}`;
-  if (machine.length > OWNER_MAX) machine = `${user}@${hostname().slice(0, 40)}#${createHash('sha256').update(`${hostname()}:${home}`).digest('hex').slice(0, 24)}`;
+  // node:crypto costs ~4.5 ms to load and is needed only for this rare case, so it is fetched here.
+  if (machine.length > OWNER_MAX) machine = `${user}@${hostname().slice(0, 40)}#${process.getBuiltinModule('node:crypto').createHash('sha256').update(`${hostname()}:${home}`).digest('hex').slice(0, 24)}`;
   const machineClusters = Object.entries(config.clusters).filter(([, c]) => c.scheduler === 'local').map(([name]) => name);
   if (!machineClusters.includes('local') && !config.clusters.local) machineClusters.push('local');
   return { user, machine, machineClusters: machineClusters.sort() };

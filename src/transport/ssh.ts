@@ -8,6 +8,7 @@
 import { posix } from 'node:path';
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { ExecOptions, ExecResult, ReadOptions, Transport } from '../core/transport.ts';
+import type { DirectoryOpener, OpenedFile } from './pipeline.ts';
 import { remoteCommand } from './quote.ts';
 import { targetName, type SshEndpoint } from './ssh-connect.ts';
 import { leaseConnection } from './ssh-pool.ts';
@@ -25,7 +26,7 @@ const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
 
 /** A transport that runs commands and moves files on `options.host` as `options.user`. */
-export function createSshTransport(options: SshTransportOptions): Transport {
+export function createSshTransport(options: SshTransportOptions): Transport & DirectoryOpener {
   const lease = leaseConnection(options);
   const timeoutMs = options.timeoutMs ?? 60_000;
   return {
@@ -39,6 +40,9 @@ export function createSshTransport(options: SshTransportOptions): Transport {
     },
     async mkdir(path) {
       await mkdirp(await lease.sftp(), path);
+    },
+    async openInNewDirectory(dir, paths) {
+      return openInNewDirectory(await lease.sftp(), dir, paths);
     },
     close: () => lease.release(),
   };
@@ -102,21 +106,37 @@ function withCode(error: Error): Error {
 }
 
 /**
- * Open, then send the data, the mode and the close without waiting for each answer: SFTP pipelines
- * requests, so a small file costs two round trips instead of five. `fchmod` because an existing file keeps
- * its old mode on open (and the umask narrows a new one), as the local transport does.
+ * Open, then send the data, the mode and the close without waiting for each answer: the server applies
+ * requests on one handle in the order sent, so a small file costs two round trips instead of five. The
+ * mode is set on the handle because an existing file keeps its old mode on open (and the umask narrows a
+ * new one), as the local transport does. The close goes out even when a write fails: no handle is left open.
  */
 async function writeRemote(sftp: SFTPWrapper, path: string, data: Buffer, mode: number): Promise<void> {
   const handle = await sftpCall<Buffer>((done) => sftp.open(path, 'w', { mode }, done));
+  await settleAll(finishWrite(sftp, handle, data, mode));
+}
+
+/**
+ * The requests that fill an open handle with `data`, set its mode and close it, all sent at once. A file
+ * opened earlier is also cut to `data`'s length, in case something wrote there since (as a stage-in file
+ * of the same name would): the result is then what a truncating open would have left.
+ */
+function finishWrite(sftp: SFTPWrapper, handle: Buffer, data: Buffer, mode: number, openedEarlier = false): Promise<unknown>[] {
   const pending: Promise<unknown>[] = [];
   const CHUNK = 32 * 1024;
   for (let at = 0; at < data.length; at += CHUNK) {
     const length = Math.min(CHUNK, data.length - at);
     pending.push(sftpCall<void>((done) => sftp.write(handle, data, at, length, at, done)));
   }
-  pending.push(sftpCall<void>((done) => sftp.fchmod(handle, mode, done)));
+  const attributes = openedEarlier ? { mode, size: data.length } : { mode };
+  pending.push(sftpCall<void>((done) => sftp.fsetstat(handle, attributes, done)));
+  pending.push(sftpCall<void>((done) => sftp.close(handle, done)));
+  return pending;
+}
+
+/** Wait for every answer, then throw the first failure: no request is left running behind an error. */
+async function settleAll(pending: Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(pending);
-  await sftpCall<void>((done) => sftp.close(handle, done));
   const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
@@ -140,6 +160,57 @@ async function readRemote(sftp: SFTPWrapper, path: string, options: ReadOptions 
   } finally {
     await sftpCall<void>((done) => sftp.close(handle, done)).catch(() => undefined);
   }
+}
+
+/**
+ * The mkdir and the opens go out together and the server handles them in the order sent, so the files
+ * open in the directory just made: one round trip instead of two or more. A directory that could not be
+ * made that way (a missing parent, one already there) is made the careful way and the files opened again.
+ */
+async function openInNewDirectory(sftp: SFTPWrapper, dir: string, paths: readonly string[]): Promise<OpenedFile[]> {
+  const openAll = () =>
+    paths.map((path) => {
+      const opening = sftpCall<Buffer>((done) => sftp.open(path, 'w', { mode: 0o600 }, done));
+      opening.catch(() => undefined); // its error is reported by write/commit, if the caller gets there
+      return opening;
+    });
+  const made = sftpCall<void>((done) => sftp.mkdir(dir, { mode: 0o700 }, done));
+  let handles = openAll();
+  try {
+    await made;
+  } catch {
+    for (const result of await Promise.allSettled(handles)) {
+      if (result.status === 'fulfilled') sftp.close(result.value, () => undefined);
+    }
+    await mkdirp(sftp, dir);
+    handles = openAll();
+  }
+  return handles.map((handle, i) => openedFile(sftp, paths[i]!, handle));
+}
+
+function openedFile(sftp: SFTPWrapper, openedAt: string, opening: Promise<Buffer>): OpenedFile {
+  const bytes = (content: string | Buffer) => (typeof content === 'string' ? Buffer.from(content) : content);
+  return {
+    async write(content, mode) {
+      await settleAll(finishWrite(sftp, await opening, bytes(content), mode, true));
+    },
+    async commit(content, mode, path) {
+      const data = bytes(content);
+      const pending = finishWrite(sftp, await opening, data, mode, true);
+      // posix-rename (OpenSSH) replaces an existing target, as writeFile would; plain SFTP rename refuses to.
+      const moved = sftpCall<void>((done) => sftp.ext_openssh_rename(openedAt, path, done)).then(() => true, () => false);
+      await settleAll(pending);
+      if (await moved) return;
+      await writeRemote(sftp, path, data, mode);
+      await sftpCall<void>((done) => sftp.unlink(openedAt, done)).catch(() => undefined);
+    },
+    async discard() {
+      const handle = await opening.catch(() => null);
+      if (!handle) return;
+      const closed = sftpCall<void>((done) => sftp.close(handle, done));
+      await settleAll([closed, sftpCall<void>((done) => sftp.unlink(openedAt, done))]).catch(() => undefined);
+    },
+  };
 }
 
 /** `mkdir -p` over SFTP: create what is missing from the deepest existing parent down. */

@@ -7,6 +7,7 @@
  */
 import { BackendError } from '../../../core/errors.ts';
 import type { PartitionInfo } from '../../../core/scheduler.ts';
+import type { OpenedFile } from '../../../transport/pipeline.ts';
 import { sacctJobs, sbatch, scancel, scontrolJob, sinfo, squeueJobs, squeueQueue } from './client.ts';
 import type { SacctAnswer } from './client.ts';
 import type { SlurmConfig } from './config.ts';
@@ -23,6 +24,8 @@ export interface SubmitRequest {
   files: [string, string][];
   /** Where the job script is kept in the job directory. */
   scriptPath: string;
+  /** `scriptPath`, already opened by the adapter with the job directory (ssh): written through this. */
+  scriptFile?: OpenedFile;
 }
 
 /** One way of asking Slurm's controller. Each method is one round trip unless it says otherwise. */
@@ -42,11 +45,11 @@ export interface SlurmControl {
 
 /** Slurm's client commands, run through the transport. */
 export const cliControl: SlurmControl = {
-  async submit(config, { plan, script, files, scriptPath }) {
+  async submit(config, { plan, script, files, scriptPath, scriptFile }) {
     const { transport } = config;
     const content = script ?? renderJobScript(plan, files);
     try {
-      await transport.writeFile(scriptPath, content, 0o700);
+      await (scriptFile ? scriptFile.write(content, 0o700) : transport.writeFile(scriptPath, content, 0o700));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       throw new BackendError('slurm', 'write the job script', error, `slurm: cannot write the job script: ${text}`);

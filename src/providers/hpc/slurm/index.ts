@@ -21,6 +21,8 @@ import type { SlurmControl } from './control.ts';
 import { downloadStageOut, readStageIn, uploadStageIn } from '../../../transport/stage.ts';
 import type { StagedFile, StageOutCapable } from '../../../transport/stage.ts';
 import { absolutePath, needsHome, resolveSlurmConfig } from './config.ts';
+import { errorText, makeJobDir, onCluster, writeIndex } from './job-dir.ts';
+import type { IndexEntry } from './job-dir.ts';
 import type { AccountingMode, SlurmConfig, SlurmSchedulerOptions } from './config.ts';
 import { completeUtf8Length, isSlurmJobId, jobStateOf, rowToJobState, unknownJob } from './map.ts';
 import type { SlurmJobRow } from './map.ts';
@@ -41,18 +43,6 @@ export const MAX_OUTPUT_CHUNK = 16 * 1024 * 1024;
  * keeps a status call over many long-gone ids from turning into as many round trips.
  */
 export const SCONTROL_FALLBACK_MAX = 8;
-
-/** What the index file of a job holds. */
-interface IndexEntry {
-  id: string;
-  /** The job directory: script and output files. */
-  dir: string;
-  /** The job's working directory (`--chdir`). */
-  cwd: string;
-  array: boolean;
-  name: string;
-  submittedAt: string;
-}
 
 /** Per-scheduler state: the cluster home and the accounting mode are learned once. */
 interface Session {
@@ -107,42 +97,41 @@ async function submit(session: Session, spec: JobSpec): Promise<JobRef> {
   }
   const workdir = await clusterPath(session, config.workdir);
   const cwd = plan.dir === null ? null : await clusterPath(session, plan.dir);
-  const dir = `${workdir}/${timestamp()}-${randomBytes(4).toString('hex')}`;
-  await onCluster('create the job directory', () => transport.mkdir(dir));
-  if (cwd !== null) {
-    await transport.mkdir(cwd).catch((error: unknown) => {
-      throw new UserError(`cannot create working directory ${cwd}: ${errorText(error)}`, { cause: error });
-    });
+  const stamp = `${timestamp()}-${randomBytes(4).toString('hex')}`;
+  const dir = `${workdir}/${stamp}`;
+  const scriptPath = `${dir}/job.sbatch`;
+  const { scriptFile, indexFile } = await makeJobDir(session, workdir, dir, scriptPath, stamp);
+  try {
+    if (cwd !== null) {
+      await transport.mkdir(cwd).catch((error: unknown) => {
+        throw new UserError(`cannot create working directory ${cwd}: ${errorText(error)}`, { cause: error });
+      });
+    }
+    if (stageIn.length > 0) await onCluster('stage files in', () => uploadStageIn(transport, cwd ?? dir, stageIn));
+  } catch (error) {
+    await Promise.all([scriptFile?.discard(), indexFile?.discard()]);
+    throw error;
   }
-  if (stageIn.length > 0) await onCluster('stage files in', () => uploadStageIn(transport, cwd ?? dir, stageIn));
   const names = outputNames(plan.isArray);
   const files: [string, string][] = [
     ['--output', `${escapePattern(dir)}/${names.stdout}`],
     ['--error', `${escapePattern(dir)}/${names.stderr}`],
     ['--chdir', cwd ?? dir],
   ];
-  const scriptPath = `${dir}/job.sbatch`;
   const submittedAt = new Date().toISOString();
   let id: string;
   try {
-    id = await session.control.submit(config, { plan, script, files, scriptPath });
+    id = await session.control.submit(config, { plan, script, files, scriptPath, ...(scriptFile ? { scriptFile } : {}) });
   } catch (error) {
+    await indexFile?.discard();
     await removeJobDir(config, dir);
     throw error;
   }
   const entry: IndexEntry = { id, dir, cwd: cwd ?? dir, array: plan.isArray, name: plan.name, submittedAt };
-  await writeIndex(session, workdir, entry).catch(() => {
+  await writeIndex(session, workdir, entry, indexFile).catch(() => {
     // The job is submitted either way; without the entry, output() asks scontrol for the paths.
   });
   return { id, name: plan.name, dir: cwd ?? dir, submittedAt };
-}
-
-async function writeIndex(session: Session, workdir: string, entry: IndexEntry): Promise<void> {
-  if (!session.indexReady) {
-    await session.config.transport.mkdir(`${workdir}/index`);
-    session.indexReady = true;
-  }
-  await session.config.transport.writeFile(`${workdir}/index/${entry.id}`, `${JSON.stringify(entry)}\n`, 0o600);
 }
 
 /**
@@ -284,20 +273,6 @@ async function scontrolPath(session: Session, id: string, stream: 'stdout' | 'st
   const path = records[0]?.get(stream === 'stdout' ? 'StdOut' : 'StdErr');
   if (!path) throw new NotFoundError(`no output of job ${id} known on cluster ${session.config.cluster}`);
   return path;
-}
-
-/** Run a transport file operation, wrapping its failure. */
-async function onCluster<T>(operation: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new BackendError('slurm', operation, error, `slurm: cannot ${operation}: ${errorText(error)}`);
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** `20261125T174907Z`: sorts by time, safe in any file system. */

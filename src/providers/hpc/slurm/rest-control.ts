@@ -42,10 +42,11 @@ export function restControl(rest: SlurmRest): SlurmControl {
     return list(body, 'jobs').map(controllerJobToRow);
   };
   return {
-    async submit(config, { plan, script, files, scriptPath }) {
+    async submit(config, { plan, script, files, scriptPath, scriptFile }) {
       const content = script ? script.toString('utf8') : renderJobScript(plan, files);
       // A copy beside the output, as the command-line path keeps it, for the user to see what ran.
-      await config.transport.writeFile(scriptPath, content, 0o700).catch(() => undefined);
+      const copy = scriptFile ? scriptFile.write(content, 0o700) : config.transport.writeFile(scriptPath, content, 0o700);
+      await copy.catch(() => undefined);
       const job = jobProperties(plan, files, await rest.version());
       const { body, errors } = await rest.slurm('POST', 'job/submit', { script: content, job });
       const id = restNumber(body.job_id);

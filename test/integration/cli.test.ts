@@ -235,3 +235,15 @@ test('cm exec FILE runs any command group, like cm FILE.cm', async () => {
   assert.equal((await cmJson<{ value: string }>(home, ['var', 'greeting'])).value, 'hello');
   assert.equal((await cmJson<{ value: string }>(home, ['default', 'cloud'])).value, 'nowhere');
 });
+
+test('a reader that stops early (cm … | head) ends cm quietly with exit 0', async () => {
+  const home = tempHome();
+  const file = join(home, 'many.cm');
+  writeFileSync(file, Array.from({ length: 3000 }, (_, i) => `var v${i}=${'x'.repeat(60)}`).join('\n') + '\n');
+  assert.equal((await cm(home, [file])).code, 0);
+  const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CM}" var list | head -1; exit \${PIPESTATUS:-0}`], { env: { ...process.env, CLOUDMESH_HOME: home }, encoding: 'utf8' });
+  assert.match(result.stdout, /^name +value/);
+  assert.doesNotMatch(result.stderr, /EPIPE|Error/);
+  const direct = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CM}" var list | head -1 >/dev/null`], { env: { ...process.env, CLOUDMESH_HOME: home }, encoding: 'utf8' });
+  assert.equal(direct.status, 0, direct.stderr);
+});

@@ -8,7 +8,7 @@
  */
 import type { Context } from '../core/command.ts';
 import type { ComputeProvider } from '../core/compute.ts';
-import { budgetFor } from './rate-budget.ts';
+import { budgetFor } from '../core/rate-budget.ts';
 import { withDeadline } from './vm-parallel.ts';
 
 /**

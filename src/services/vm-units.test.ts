@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { VmRow } from '../core/collections.ts';
 import { UserError } from '../core/errors.ts';
 import { closeMatches, looksLikeId } from './images.ts';
-import { classify, parseRetryAfter, RateBudget } from './rate-budget.ts';
+import { classify, parseRetryAfter, RateBudget } from '../core/rate-budget.ts';
 import { makeRule, ruleDiff } from './secgroups.ts';
 import { copyArgv, guessLoginUser, loginFor, sshArgv } from './vm-access.ts';
 import { resolveBootSettings } from './vm-defaults.ts';

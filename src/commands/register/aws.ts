@@ -88,7 +88,7 @@ export const registerAws = defineCommand<Input, unknown>({
 
     async function checkRegion(cloud: string, cloudConfig: { kind: string; settings: Record<string, unknown> }, wanted: string): Promise<number> {
       const { openEc2 } = await import('../../providers/compute/aws/client.ts');
-      const { RateBudget } = await import('../../services/rate-budget.ts');
+      const { RateBudget } = await import('../../core/rate-budget.ts');
       const ec2 = await openEc2({ settings: resolveAwsSettings(cloud, cloudConfig, ctx.env), env: ctx.env, budget: new RateBudget({ retries: 1 }) });
       try {
         let known: string[];
@@ -112,7 +112,7 @@ export const registerAws = defineCommand<Input, unknown>({
 
     async function regionsFrom(cloud: string, cloudConfig: { kind: string; settings: Record<string, unknown> }, region: string): Promise<string[]> {
       const { openEc2 } = await import('../../providers/compute/aws/client.ts');
-      const { RateBudget } = await import('../../services/rate-budget.ts');
+      const { RateBudget } = await import('../../core/rate-budget.ts');
       const settings = resolveAwsSettings(cloud, { ...cloudConfig, settings: { ...cloudConfig.settings, region } }, ctx.env);
       const ec2 = await openEc2({ settings, env: ctx.env, budget: new RateBudget({ retries: 0 }) });
       try {

@@ -7,7 +7,7 @@
  */
 import { BackendError, UserError } from '../../../core/errors.ts';
 import { didYouMean } from '../../../core/suggest.ts';
-import type { RateBudget } from '../../../services/rate-budget.ts';
+import type { RateBudget } from '../../../core/rate-budget.ts';
 import type { AwsSettings } from './config.ts';
 import { awsProfileNames, readAwsProfile } from './config.ts';
 import type { Ec2Address, Ec2Image, Ec2Instance, Ec2InstanceType, Ec2KeyPair, Ec2Permission, Ec2SecurityGroup, Ec2Tag } from './map.ts';

@@ -10,7 +10,7 @@ import type { ComputeProvider, Flavor, Image, KeyPair, SecurityGroup, Vm, VmSpec
 import { NotFoundError, UserError } from '../../../core/errors.ts';
 import { didYouMean } from '../../../core/suggest.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { budgetFor, classify } from '../../../services/rate-budget.ts';
+import { budgetFor, classify } from '../../../core/rate-budget.ts';
 import type { ProviderOptions } from '../registry.ts';
 import { Ec2Error, openEc2 } from './client.ts';
 import type { Ec2Api } from './client.ts';

@@ -1,5 +1,5 @@
 /**
- * @module services/rate-budget
+ * @module core/rate-budget
  * Being polite to a cloud: at most a few of our requests in flight per cloud, and when the cloud says
  * "slow down" (HTTP 429, EC2 `RequestLimitExceeded`, a 503 with `Retry-After`) every request to that cloud
  * waits as long as it asked before trying again. Only calls that are safe to repeat are retried after a

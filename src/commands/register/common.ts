@@ -59,7 +59,9 @@ const list = defineCommand<Record<string, never>, Row[]>({
     const rows: Row[] = [];
     for (const [name, cloud] of Object.entries(config.clouds)) {
       const settings = cloud.settings ?? {};
-      const where = ['region', 'endpoint', 'auth_url', 'url', 'uri'].map((key) => settings[key]).find((value) => typeof value === 'string');
+      // OpenStack entries point at the user's own files: show which one (and which cloud in it).
+      const file = typeof settings.clouds_yaml === 'string' ? `${settings.clouds_yaml}${typeof settings.cloud === 'string' ? ` (${settings.cloud})` : ''}` : settings.openrc;
+      const where = ['region', 'endpoint', 'auth_url', 'url', 'uri', 'host'].map((key) => settings[key]).find((value) => typeof value === 'string') ?? file;
       rows.push({ name, kind: 'cloud', type: cloud.kind, transport: '', where: typeof where === 'string' ? where : '', default: name === defaultCloud ? 'yes' : '' });
     }
     for (const [name, cluster] of Object.entries(config.clusters)) {

@@ -7,6 +7,7 @@
  */
 import { UserError } from '../../../core/errors.ts';
 import type { JobSpec } from '../../../core/scheduler.ts';
+import { jobBody } from '../job-body.ts';
 import { checkValue, directiveSafe, directiveValue, shellQuote } from './map.ts';
 
 /** What to submit, checked completely before anything is written on the cluster. */
@@ -26,38 +27,10 @@ export interface QsubPlan {
 /** One qsub option: the flag and its values (`-N name`, `-pe smp 4`), each value its own argv element. */
 export type QsubOption = readonly [flag: string, ...values: string[]];
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Validate `spec`; every job gets an explicit name (the program's, the script's file name, or `shell`). */
 export function planJob(spec: JobSpec): QsubPlan {
-  const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
-  if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
-  const kind = modes[0] ?? 'command';
-  let body: string[] = [];
-  let defaultName: string;
-  if (kind === 'command') {
-    const { command } = spec;
-    if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
-      throw new UserError('a command must be a non-empty list of strings');
-    }
-    if (command[0] === '') throw new UserError('the program name is empty');
-    command.forEach((arg) => noNul('command argument', arg));
-    body = [command.map(shellQuote).join(' ')];
-    defaultName = baseName(command[0] ?? 'job');
-  } else if (kind === 'shell') {
-    if (typeof spec.shell !== 'string' || spec.shell.trim() === '') throw new UserError('the shell line is empty');
-    noNul('shell line', spec.shell);
-    body = [spec.shell]; // the user asked for a shell: the line goes into the script as written
-    defaultName = 'shell';
-  } else {
-    if (typeof spec.script !== 'string' || spec.script === '') throw new UserError('the script path is empty');
-    defaultName = baseName(spec.script);
-  }
-  const env = spec.env ?? {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(key) || typeof value !== 'string') throw new UserError(`invalid environment variable '${key}'`);
-    noNul(`environment variable ${key}`, value);
-  }
+  const { kind, body, defaultName, env } = jobBody(spec);
   const name = spec.name ?? defaultName;
   if (typeof name !== 'string' || name === '') throw new UserError('the job name is empty');
   checkValue('a job name', name);
@@ -106,12 +79,4 @@ export function shebangInterpreter(script: Buffer): string | null {
   const first = script.subarray(0, 256).toString('latin1').split('\n')[0] ?? '';
   const match = /^#!\s*(\/[^\s]+)\s*$/.exec(first);
   return match?.[1] ?? null;
-}
-
-function baseName(path: string): string {
-  return path.split('/').filter(Boolean).at(-1) ?? 'job';
-}
-
-function noNul(what: string, value: string): void {
-  if (value.includes('\0')) throw new UserError(`${what} contains a NUL byte`);
 }

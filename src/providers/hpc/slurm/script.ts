@@ -8,6 +8,7 @@
 import { UserError } from '../../../core/errors.ts';
 import { checkStageOut } from '../../../transport/stage.ts';
 import type { JobSpec } from '../../../core/scheduler.ts';
+import { jobBody } from '../job-body.ts';
 import { checkDirectiveValue, directiveQuote, formatSlurmTime, parseTimeLimit, shellQuote } from './map.ts';
 
 /** What to submit, checked completely before anything is written on the cluster. */
@@ -24,44 +25,15 @@ export interface JobPlan {
   isArray: boolean;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Validate `spec` and decide every sbatch option. Every job gets an explicit name (the program's, the
  * script's file name, or `shell`) so the name submit returns is the one squeue shows.
  */
 export function planJob(spec: JobSpec, defaultPartition: string | undefined): JobPlan {
-  const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
-  if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
-  const kind = modes[0] ?? 'command';
   // Stage-in files are read (and checked) by the adapter before anything is written on the cluster.
   checkStageOut(spec.stageOut);
-  let body: string[] = [];
-  let defaultName: string;
-  if (kind === 'command') {
-    const { command } = spec;
-    if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
-      throw new UserError('a command must be a non-empty list of strings');
-    }
-    if (command[0] === '') throw new UserError('the program name is empty');
-    command.forEach((arg) => noNul('command argument', arg));
-    body = [command.map(shellQuote).join(' ')];
-    defaultName = baseName(command[0] ?? 'job');
-  } else if (kind === 'shell') {
-    if (typeof spec.shell !== 'string' || spec.shell.trim() === '') throw new UserError('the shell line is empty');
-    noNul('shell line', spec.shell);
-    // The user asked for a shell: the line goes into the script as written.
-    body = [spec.shell];
-    defaultName = 'shell';
-  } else {
-    if (typeof spec.script !== 'string' || spec.script === '') throw new UserError('the script path is empty');
-    defaultName = baseName(spec.script);
-  }
-  const env = spec.env ?? {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(key) || typeof value !== 'string') throw new UserError(`invalid environment variable '${key}'`);
-    noNul(`environment variable ${key}`, value);
-  }
+  const { kind, body, defaultName, env } = jobBody(spec);
   const name = spec.name ?? defaultName;
   const options: [string, string][] = [['--job-name', name]];
   if (spec.time !== undefined) options.push(['--time', formatSlurmTime(parseTimeLimit(spec.time))]);
@@ -124,12 +96,4 @@ export function renderJobScript(plan: JobPlan, files: [string, string][]): strin
 /** Options as sbatch argv elements, for a user's own script (its bytes are submitted unchanged). */
 export function optionArgs(options: [string, string][]): string[] {
   return options.map(([flag, value]) => `${flag}=${value}`);
-}
-
-function baseName(path: string): string {
-  return path.split('/').filter(Boolean).at(-1) ?? 'job';
-}
-
-function noNul(what: string, value: string): void {
-  if (value.includes('\0')) throw new UserError(`${what} contains a NUL byte`);
 }

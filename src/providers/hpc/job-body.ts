@@ -1,0 +1,62 @@
+/**
+ * @module providers/hpc/job-body
+ * What every batch adapter (Slurm, the qsub family) puts in a job script's body, from a `JobSpec`: the
+ * command as one line of single-quoted words, the user's explicit shell line as written, or nothing for a
+ * script file (the adapter copies it), plus the checked environment. Shared so the quoting rules live once.
+ */
+import { UserError } from '../../core/errors.ts';
+import type { JobSpec } from '../../core/scheduler.ts';
+import { shellQuote } from '../../transport/quote.ts';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface JobBody {
+  kind: 'command' | 'script' | 'shell';
+  /** Lines of the script body (empty for a script file). */
+  body: string[];
+  /** The program's, the script's file name, or `shell`: the name a job gets when none is given. */
+  defaultName: string;
+  env: Record<string, string>;
+}
+
+/** Validate what to run and build the body; a bad spec is a `UserError` that says what is wrong. */
+export function jobBody(spec: JobSpec): JobBody {
+  const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
+  if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
+  const kind = modes[0] ?? 'command';
+  let body: string[] = [];
+  let defaultName: string;
+  if (kind === 'command') {
+    const { command } = spec;
+    if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
+      throw new UserError('a command must be a non-empty list of strings');
+    }
+    if (command[0] === '') throw new UserError('the program name is empty');
+    command.forEach((arg) => noNul('command argument', arg));
+    body = [command.map(shellQuote).join(' ')];
+    defaultName = baseName(command[0] ?? 'job');
+  } else if (kind === 'shell') {
+    if (typeof spec.shell !== 'string' || spec.shell.trim() === '') throw new UserError('the shell line is empty');
+    noNul('shell line', spec.shell);
+    // The user asked for a shell: the line goes into the script as written.
+    body = [spec.shell];
+    defaultName = 'shell';
+  } else {
+    if (typeof spec.script !== 'string' || spec.script === '') throw new UserError('the script path is empty');
+    defaultName = baseName(spec.script);
+  }
+  const env = spec.env ?? {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(key) || typeof value !== 'string') throw new UserError(`invalid environment variable '${key}'`);
+    noNul(`environment variable ${key}`, value);
+  }
+  return { kind, body, defaultName, env };
+}
+
+function baseName(path: string): string {
+  return path.split('/').filter(Boolean).at(-1) ?? 'job';
+}
+
+function noNul(what: string, value: string): void {
+  if (value.includes('\0')) throw new UserError(`${what} contains a NUL byte`);
+}

@@ -105,3 +105,30 @@ export interface Scheduler {
   /** Release connections; the long-lived shell and server keep schedulers open between commands. */
   close(): Promise<void>;
 }
+
+/** Which task outcome names a whole job array: the user's cancel first, then the worst ending. */
+const ARRAY_PRIORITY: readonly JobStateName[] = ['CANCELLED', 'TIMEOUT', 'FAILED', 'UNKNOWN', 'COMPLETED'];
+
+/**
+ * One state for a job array from its tasks' states: live while any task is, else the worst ending; the
+ * exit code is the highest any task ended with (like Slurm's derived exit code); the reason counts tasks.
+ */
+export function summarizeArray(id: string, tasks: readonly JobState[]): JobState {
+  const names = tasks.map((task) => task.state);
+  const live = names.includes('RUNNING') ? 'RUNNING' : names.includes('PENDING') ? 'PENDING' : null;
+  const state = live ?? ARRAY_PRIORITY.find((name) => names.includes(name)) ?? 'UNKNOWN';
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const codes = tasks.map((t) => t.exitCode).filter((code): code is number => code !== null);
+  const starts = tasks.map((t) => t.startedAt).filter((time): time is string => time !== null).sort();
+  const ends = tasks.map((t) => t.endedAt).filter((time): time is string => time !== null).sort();
+  const terminal = TERMINAL_STATES.has(state);
+  return {
+    id,
+    state,
+    exitCode: terminal && (state === 'COMPLETED' || state === 'FAILED') && codes.length > 0 ? Math.max(...codes) : null,
+    startedAt: starts[0] ?? null,
+    endedAt: terminal ? (ends.at(-1) ?? null) : null,
+    reason: `array: ${[...counts].map(([name, count]) => `${count} ${name}`).join(', ')}`,
+  };
+}

@@ -5,7 +5,7 @@
  * wall-time formatting, and how the rows a scheduler printed answer one id (a job, an array, a task).
  */
 import { UserError } from '../../../core/errors.ts';
-import { TERMINAL_STATES } from '../../../core/scheduler.ts';
+import { summarizeArray, TERMINAL_STATES } from '../../../core/scheduler.ts';
 import type { JobState, JobStateName, QueueEntry } from '../../../core/scheduler.ts';
 
 export { completeUtf8Length } from '../slurm/map.ts';
@@ -120,29 +120,7 @@ export function stateOf(id: string, base: string, task: number | null, rows: rea
   return own ? asId(id, own) : null;
 }
 
-/** Which task outcome names the whole array: a cancel first, then the worst ending. */
-const ARRAY_PRIORITY: readonly JobStateName[] = ['CANCELLED', 'TIMEOUT', 'FAILED', 'UNKNOWN', 'COMPLETED'];
-
-/** One state for an array from its tasks: live while any task is, else the worst ending. */
-export function summarizeArray(id: string, tasks: readonly JobState[]): JobState {
-  const names = tasks.map((task) => task.state);
-  const live = names.includes('RUNNING') ? 'RUNNING' : names.includes('PENDING') ? 'PENDING' : null;
-  const state = live ?? ARRAY_PRIORITY.find((name) => names.includes(name)) ?? 'UNKNOWN';
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-  const codes = tasks.map((t) => t.exitCode).filter((code): code is number => code !== null);
-  const starts = tasks.map((t) => t.startedAt).filter((time): time is string => time !== null).sort();
-  const ends = tasks.map((t) => t.endedAt).filter((time): time is string => time !== null).sort();
-  const terminal = TERMINAL_STATES.has(state);
-  return {
-    id,
-    state,
-    exitCode: terminal && (state === 'COMPLETED' || state === 'FAILED') && codes.length > 0 ? Math.max(...codes) : null,
-    startedAt: starts[0] ?? null,
-    endedAt: terminal ? (ends.at(-1) ?? null) : null,
-    reason: `array: ${[...counts].map(([name, count]) => `${count} ${name}`).join(', ')}`,
-  };
-}
+export { summarizeArray };
 
 /** A time the scheduler printed as ISO-like local text, epoch seconds or `Wed Nov 25 19:02:04 2026`. */
 export function parseSchedulerTime(text: string | null | undefined): string | null {

@@ -5,7 +5,7 @@
  * The text parsers of command output are in parse.ts; nothing here runs anything.
  */
 import { UserError } from '../../../core/errors.ts';
-import { TERMINAL_STATES } from '../../../core/scheduler.ts';
+import { summarizeArray, TERMINAL_STATES } from '../../../core/scheduler.ts';
 import type { JobState, JobStateName } from '../../../core/scheduler.ts';
 
 /**
@@ -195,34 +195,13 @@ export function jobStateOf(id: string, rows: readonly SlurmJobRow[]): JobState |
     return range ? rowToJobState(id, range) : null;
   }
   const tasks = rows.filter((row) => row.arrayId === id && row.taskId !== null);
-  if (tasks.length > 0) return summarizeArray(id, tasks);
+  if (tasks.length > 0) return summarizeTasks(id, tasks);
   const own = rows.find((row) => row.rawId === id);
   return own ? rowToJobState(id, own) : null;
 }
 
-/** Which task outcome names the whole array: the user's cancel first, then the worst ending. */
-const ARRAY_PRIORITY: readonly JobStateName[] = ['CANCELLED', 'TIMEOUT', 'FAILED', 'UNKNOWN', 'COMPLETED'];
-
-function summarizeArray(id: string, tasks: readonly SlurmJobRow[]): JobState {
-  const states = tasks.map((task) => rowToJobState(task.id, task));
-  const names = states.map((state) => state.state);
-  const live = names.includes('RUNNING') ? 'RUNNING' : names.includes('PENDING') ? 'PENDING' : null;
-  const state = live ?? ARRAY_PRIORITY.find((name) => names.includes(name)) ?? 'UNKNOWN';
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-  const codes = states.map((s) => s.exitCode).filter((code): code is number => code !== null);
-  const starts = states.map((s) => s.startedAt).filter((time): time is string => time !== null).sort();
-  const ends = states.map((s) => s.endedAt).filter((time): time is string => time !== null).sort();
-  const terminal = TERMINAL_STATES.has(state);
-  return {
-    id,
-    state,
-    // Like Slurm's derived exit code: the highest any task ended with.
-    exitCode: terminal && (state === 'COMPLETED' || state === 'FAILED') && codes.length > 0 ? Math.max(...codes) : null,
-    startedAt: starts[0] ?? null,
-    endedAt: terminal ? (ends.at(-1) ?? null) : null,
-    reason: `array: ${[...counts].map(([name, count]) => `${count} ${name}`).join(', ')}`,
-  };
+function summarizeTasks(id: string, tasks: readonly SlurmJobRow[]): JobState {
+  return summarizeArray(id, tasks.map((task) => rowToJobState(task.id, task)));
 }
 
 /**

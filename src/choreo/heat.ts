@@ -43,7 +43,8 @@ function toRow(cloud: string, stack: Json): StackRow {
 
 export async function listStacks(client: OpenStackClient, cloud: string): Promise<StackRow[]> {
   const body = await client.request<{ stacks: Json[] }>('orchestration', 'GET', '/stacks');
-  return (body?.stacks ?? []).map((s) => toRow(cloud, s)).sort((a, b) => a.name.localeCompare(b.name));
+  // Heat may still list a stack as DELETE_COMPLETE for a moment after it is gone: it is not there for the user.
+  return (body?.stacks ?? []).map((s) => toRow(cloud, s)).filter((s) => s.status !== 'DELETE_COMPLETE').sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The live stack named `name` (deleted ones excluded), or `undefined`. */

@@ -46,6 +46,7 @@ async function kindCapabilities(ctx: Context, kind: string): Promise<{ cloud: st
   }
   const entry = (await registry())[kind];
   if (!entry) return { cloud: '', error: 'unknown provider' };
+  if (entry.capabilities) return { cloud: '', capabilities: await entry.capabilities() };
   let provider: ComputeProvider | undefined;
   try {
     provider = await entry.create({ cloud: `(${kind})`, config: { kind }, home: ctx.home, env: ctx.env });

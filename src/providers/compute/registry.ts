@@ -3,7 +3,7 @@
  * The one list of compute provider kinds. A cloud's `kind` in cloudmesh.yaml picks the entry; the
  * implementation (and its SDK) is imported only when a command first talks to that cloud.
  */
-import type { ComputeProvider } from '../../core/compute.ts';
+import type { Capabilities, ComputeProvider } from '../../core/compute.ts';
 import type { CloudConfig } from '../../core/config.ts';
 import { UserError } from '../../core/errors.ts';
 import { didYouMean } from '../../core/suggest.ts';
@@ -19,6 +19,8 @@ export interface ProviderOptions {
 export interface ProviderKind {
   summary: string;
   create(options: ProviderOptions): Promise<ComputeProvider>;
+  /** What the code can do, for kinds that cannot be created without a real cloud's settings. */
+  capabilities?(): Promise<Capabilities>;
 }
 
 // Each entry is added by the provider that implements it; keep them in alphabetical order.
@@ -42,6 +44,7 @@ export const COMPUTE_PROVIDERS: Record<string, ProviderKind> = {
   openstack: {
     summary: 'OpenStack (Keystone v3, Nova, Glance, Neutron) over its REST APIs; registered from clouds.yaml or openrc',
     create: async (options) => (await import('./openstack/index.ts')).createOpenStackProvider(options),
+    capabilities: async () => (await import('./openstack/index.ts')).OPENSTACK_CAPABILITIES,
   },
 };
 

@@ -18,6 +18,9 @@ export type { OpenStackSettings } from './config.ts';
 
 type Json = Record<string, any>;
 
+/** Everything: what a cloud does not offer (no floating IPs without Neutron's router extension) fails at call time. */
+export const OPENSTACK_CAPABILITIES = capabilitiesExcept();
+
 /** The provider plus its client, for tests and benchmarks that count calls. */
 export interface OpenStackProvider extends ComputeProvider {
   readonly client: OpenStackClient;
@@ -46,7 +49,7 @@ export function openStackProvider(settings: OpenStackSettings, home: string | un
     kind: 'openstack',
     cloud: settings.cloud,
     client,
-    capabilities: () => capabilitiesExcept(),
+    capabilities: () => OPENSTACK_CAPABILITIES,
     async checkCredentials() {
       const token = await client.token({ fresh: true });
       return { projectId: token.projectId, services: [...new Set(token.catalog.map((e) => e.type))].sort() };

@@ -10,6 +10,23 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 UP="$ROOT/../shared/backends/openstack-up.sh"
+OS_STATE=${CM_BACKENDS:-/tmp/cm-backends}/openstack
+
+# openstack-up.sh and heat-up.sh treat a service as running when the pid in its pidfile is alive. After a
+# stop, that pid may belong to some other process by now, and the service would never be started again
+# (seen here: placement stayed down). Drop pidfiles whose live process is not the service they name.
+drop_stale_pidfiles() {
+  local file name pid
+  for file in "$OS_STATE"/run/*.pid "$OS_STATE"/heat/run/*.pid; do
+    [ -f "$file" ] || continue
+    name=$(basename "$file" .pid); name=${name%.uwsgi}; name=${name%%-*}
+    pid=$(cat "$file" 2>/dev/null) || continue
+    if kill -0 "$pid" 2>/dev/null && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
+      rm -f "$file"
+    fi
+  done
+}
+drop_stale_pidfiles
 OS_DIR=${CM_BACKENDS:-/tmp/cm-backends}/openstack
 start=$(date +%s)
 
@@ -22,7 +39,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-bash "$UP" >/dev/null
+bash "$UP" >/dev/null || { echo "openstack.sh: first start failed; retrying once" >&2; drop_stale_pidfiles; bash "$UP" >/dev/null; }
 
 # A project-scoped admin token, then Keystone, Nova, Glance and Neutron must answer with it.
 body='{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"name":"Default"},"password":"secret"}}},"scope":{"project":{"name":"admin","domain":{"name":"Default"}}}}}'

@@ -28,6 +28,15 @@ export async function openStackDown(): Promise<false | string> {
   } catch (error) {
     return `Keystone at ${KEYSTONE} does not answer (${(error as Error).message}); start it with bash .ci/openstack.sh`;
   }
+  // Keystone alone is not a cloud: a half-started OpenStack (a service that did not come up) is "down" too.
+  for (const [service, url] of [['Nova', 'http://127.0.0.1:8774/'], ['Glance', 'http://127.0.0.1:9292/'], ['Neutron', 'http://127.0.0.1:9696/'], ['Placement', 'http://127.0.0.1:8778/']] as const) {
+    if (process.env['CM_OPENSTACK_AUTH_URL']) break; // another cloud: its endpoints come from its catalog
+    try {
+      await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
+    } catch {
+      return `the test OpenStack is only half up: ${service} (${url}) does not answer; start it with bash .ci/openstack.sh`;
+    }
+  }
   return false;
 }
 

@@ -29,13 +29,10 @@ export async function openStackDown(): Promise<false | string> {
     return `Keystone at ${KEYSTONE} does not answer (${(error as Error).message}); start it with bash .ci/openstack.sh`;
   }
   // Keystone alone is not a cloud: a half-started OpenStack (a service that did not come up) is "down" too.
+  // Probed without keep-alive: nova-api runs one worker here, which an idle kept-alive connection would hold.
   for (const [service, url] of [['Nova', 'http://127.0.0.1:8774/'], ['Glance', 'http://127.0.0.1:9292/'], ['Neutron', 'http://127.0.0.1:9696/'], ['Placement', 'http://127.0.0.1:8778/']] as const) {
     if (process.env['CM_OPENSTACK_AUTH_URL']) break; // another cloud: its endpoints come from its catalog
-    try {
-      await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).arrayBuffer();
-    } catch {
-      return `the test OpenStack is only half up: ${service} (${url}) does not answer; start it with bash .ci/openstack.sh`;
-    }
+    if (!(await answersOnce(url))) return `the test OpenStack is only half up: ${service} (${url}) does not answer; start it with bash .ci/openstack.sh`;
   }
   return false;
 }
@@ -101,4 +98,17 @@ export async function proxiedOpenStack(): Promise<ProxiedOpenStack> {
       for (const proxy of byOrigin.values()) await proxy.close();
     },
   };
+}
+
+/** True when `url` answers an HTTP request (any status) on a connection of its own within 30 s. */
+async function answersOnce(url: string): Promise<boolean> {
+  const { get } = await import('node:http');
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: 30_000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
 }

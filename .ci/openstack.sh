@@ -19,7 +19,8 @@ drop_stale_pidfiles() {
   local file name pid
   for file in "$OS_STATE"/run/*.pid "$OS_STATE"/heat/run/*.pid; do
     [ -f "$file" ] || continue
-    name=$(basename "$file" .pid); name=${name%.uwsgi}; name=${name%%-*}
+    name=$(basename "$file" .pid); name=${name%.uwsgi}
+    [ "$name" = neutron-lb-agent ] && name=neutron-linuxbridge-agent
     pid=$(cat "$file" 2>/dev/null) || continue
     if kill -0 "$pid" 2>/dev/null && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$name"; then
       rm -f "$file"

@@ -164,3 +164,17 @@ export function unsupportedOperation(provider: Pick<ComputeProvider, 'kind' | 'c
   const reason = cap === true ? 'not implemented' : cap.unsupported;
   return new UnsupportedError(`cloud "${provider.cloud}" (${provider.kind}) cannot ${op}: ${reason}`);
 }
+
+/** Key pairs, security groups and public IPs: what a local engine (containers, libvirt domains) does not have. */
+export const KEY_GROUP_IP_OPERATIONS = ['listKeys', 'uploadKey', 'deleteKey', 'listSecgroups', 'uploadSecgroup', 'deleteSecgroup', 'assignIp', 'listIps'] as const;
+
+/**
+ * Methods for operations a provider never offers: each throws the `UnsupportedError` that names the reason
+ * from its capabilities. `provider` is read when called, so the object can be spread into its own literal.
+ */
+export function unsupportedMethods<K extends ComputeOperation>(provider: () => ComputeProvider, ops: readonly K[]): Pick<ComputeProvider, K> {
+  const methods = {} as Record<K, () => Promise<never>>;
+  for (const op of ops) methods[op] = async () => { throw unsupportedOperation(provider(), op); };
+  return methods as unknown as Pick<ComputeProvider, K>;
+}
+

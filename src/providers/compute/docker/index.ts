@@ -9,7 +9,7 @@
  * Beyond the port, the provider carries `containers` (containers.ts): `docker run`-like starts with ports,
  * environment and commands, logs and exec, for the `cm container` commands and cluster cross-ssh.
  */
-import { capabilitiesExcept, CM_TAGS, unsupportedOperation, type ComputeProvider, type Flavor, type Image, type QuotaEntry, type Vm, type VmSpec } from '../../../core/compute.ts';
+import { capabilitiesExcept, CM_TAGS, KEY_GROUP_IP_OPERATIONS, unsupportedMethods, type ComputeProvider, type Flavor, type Image, type QuotaEntry, type Vm, type VmSpec } from '../../../core/compute.ts';
 import { NotFoundError, UserError } from '../../../core/errors.ts';
 import { didYouMean } from '../../../core/suggest.ts';
 import type { ProviderOptions } from '../registry.ts';
@@ -87,14 +87,7 @@ export async function createDockerProvider(config: DockerConfig): Promise<Docker
       diskGb: null,
       data: { source: 'cloudmesh preset (settings.flavors may change it)' },
     })),
-    listKeys: async () => { throw unsupportedOperation(provider, 'listKeys'); },
-    uploadKey: async () => { throw unsupportedOperation(provider, 'uploadKey'); },
-    deleteKey: async () => { throw unsupportedOperation(provider, 'deleteKey'); },
-    listSecgroups: async () => { throw unsupportedOperation(provider, 'listSecgroups'); },
-    uploadSecgroup: async () => { throw unsupportedOperation(provider, 'uploadSecgroup'); },
-    deleteSecgroup: async () => { throw unsupportedOperation(provider, 'deleteSecgroup'); },
-    assignIp: async () => { throw unsupportedOperation(provider, 'assignIp'); },
-    listIps: async () => { throw unsupportedOperation(provider, 'listIps'); },
+    ...unsupportedMethods(() => provider, KEY_GROUP_IP_OPERATIONS),
     quota: () => quota(client),
     close: async () => {},
   };

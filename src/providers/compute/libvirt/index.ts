@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { capabilitiesExcept, CM_TAGS, unsupportedOperation, type ComputeProvider, type Image, type Vm, type VmSpec } from '../../../core/compute.ts';
+import { capabilitiesExcept, CM_TAGS, KEY_GROUP_IP_OPERATIONS, unsupportedMethods, unsupportedOperation, type ComputeProvider, type Image, type Vm, type VmSpec } from '../../../core/compute.ts';
 import { NotFoundError, UserError } from '../../../core/errors.ts';
 import { didYouMean } from '../../../core/suggest.ts';
 import type { ProviderOptions } from '../registry.ts';
@@ -133,14 +133,7 @@ export async function createLibvirtProvider(config: LibvirtConfig): Promise<Libv
     listFlavors: async () => Object.entries(config.flavors).map(([name, f]) => ({
       id: name, name, vcpus: f.vcpus, ramMb: f.ramMb, diskGb: null, data: { source: 'cloudmesh preset (settings.flavors may change it)' },
     })),
-    listKeys: async () => { throw unsupportedOperation(provider, 'listKeys'); },
-    uploadKey: async () => { throw unsupportedOperation(provider, 'uploadKey'); },
-    deleteKey: async () => { throw unsupportedOperation(provider, 'deleteKey'); },
-    listSecgroups: async () => { throw unsupportedOperation(provider, 'listSecgroups'); },
-    uploadSecgroup: async () => { throw unsupportedOperation(provider, 'uploadSecgroup'); },
-    deleteSecgroup: async () => { throw unsupportedOperation(provider, 'deleteSecgroup'); },
-    assignIp: async () => { throw unsupportedOperation(provider, 'assignIp'); },
-    listIps: async () => { throw unsupportedOperation(provider, 'listIps'); },
+    ...unsupportedMethods(() => provider, KEY_GROUP_IP_OPERATIONS),
     async quota() {
       const info = await virsh('read node info', ['nodeinfo']);
       const field = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? NaN);

@@ -7,7 +7,7 @@
 // puts them back to PENDING. Servers that are not running are skipped with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -20,11 +20,13 @@ import type { Store } from '../../src/core/store.ts';
 import { openStore } from '../../src/store/registry.ts';
 import { scopeFor } from '../../src/store/scope.ts';
 import { CM, cm, tempHome } from '../helpers.ts';
+import { scratchDatabases } from '../support/scratch-databases.ts';
 
 const JOBS = 400;
 const ROUNDS = Number(process.env.CM_CRASH_ROUNDS ?? 12);
 const BEFORE = '2024-01-01T00:00:00.000Z';
 const name = `cm_crash_${process.pid}_${Date.now().toString(36)}`;
+const [pgScratch, mysqlScratch] = scratchDatabases(name);
 
 /** Something that says whether a `cm` is inside a write transaction that has written rows. */
 type Watcher = { writing(): Promise<boolean>; close(): Promise<void> };
@@ -56,11 +58,7 @@ const backends = [
     },
   },
   {
-    backend: 'postgres',
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
-    up: spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']).status === 0,
-    create: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+    ...pgScratch,
     // A transaction gets an xid with its first write.
     async watch(): Promise<Watcher> {
       const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
@@ -72,11 +70,7 @@ const backends = [
     },
   },
   {
-    backend: 'mysql',
-    url: `mysql://root@127.0.0.1:3306/${name}`,
-    up: spawnSync('mysqladmin', ['-h', '127.0.0.1', '-uroot', 'ping']).status === 0,
-    create: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `DROP DATABASE IF EXISTS ${name}`]),
+    ...mysqlScratch,
     async watch(): Promise<Watcher> {
       const connection = await mysql.createConnection({ host: '127.0.0.1', user: 'root' });
       return {

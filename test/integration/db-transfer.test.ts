@@ -5,32 +5,25 @@
 // A server that is not running is skipped with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTION_NAMES, SAMPLES, range } from '../contracts/store.samples.ts';
 import { cm, cmJson, tempHome, type RunResult } from '../helpers.ts';
+import { scratchDatabases } from '../support/scratch-databases.ts';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/sql/migrations.ts';
 
 const files = tempHome('cm-transfer-files-');
 const name = `cm_transfer_${process.pid}_${Date.now().toString(36)}`;
 const PASSWORD = 'not-a-real-secret';
+const [pgScratch, mysqlScratch] = scratchDatabases(name, { password: PASSWORD });
 const servers = [
   {
-    backend: 'postgres',
-    url: `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${name}`,
-    up: spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']).status === 0,
-    create: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+    ...pgScratch,
     // PostgreSQL text cannot hold NUL: a row that passes validation and fails inside the transaction.
     poison: 'nul \u0000 byte',
   },
   {
-    backend: 'mysql',
-    url: `mysql://root@127.0.0.1:3306/${name}`,
-    up: spawnSync('mysqladmin', ['-h', '127.0.0.1', '-uroot', 'ping']).status === 0,
-    create: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `DROP DATABASE IF EXISTS ${name}`]),
+    ...mysqlScratch,
     // Keys are varchar(255); strict mode (the default of MariaDB ≥ 10.2.4 and MySQL ≥ 5.7) refuses a longer one.
     poison: 'k'.repeat(300),
   },

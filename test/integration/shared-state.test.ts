@@ -5,31 +5,16 @@
 // sees none of it, and her writes to the same names change nothing of his. Skipped when a server is down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cm, cmJson, tempHome } from '../helpers.ts';
+import { scratchDatabases } from '../support/scratch-databases.ts';
 import { openStore } from '../../src/store/registry.ts';
 import { scopeFor } from '../../src/store/scope.ts';
 import { SAMPLES } from '../contracts/store.samples.ts';
 
 const name = `cm_shared_${process.pid}_${Date.now().toString(36)}`;
-const servers = [
-  {
-    backend: 'postgres',
-    url: `postgres://postgres:not-a-real-secret@127.0.0.1:5432/${name}`,
-    up: spawnSync('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']).status === 0,
-    create: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
-  },
-  {
-    backend: 'mysql',
-    url: `mysql://root@127.0.0.1:3306/${name}`,
-    up: spawnSync('mysqladmin', ['-h', '127.0.0.1', '-uroot', 'ping']).status === 0,
-    create: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `CREATE DATABASE ${name}`]),
-    drop: () => spawnSync('mysql', ['-h', '127.0.0.1', '-uroot', '-e', `DROP DATABASE IF EXISTS ${name}`]),
-  },
-];
+const servers = scratchDatabases(name, { password: 'not-a-real-secret' });
 
 /** A home whose cloudmesh.yaml names `user` and the shared database (URL through the environment). */
 async function home(user: string, backend: string): Promise<string> {

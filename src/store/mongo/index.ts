@@ -16,6 +16,7 @@ import { UserError } from '../../core/errors.ts';
 import type {
   Collection, CollectionName, ListQuery, MigrationReport, ReplaceResult, ROWS, Store, StoreInfo, StoreScope, Where,
 } from '../../core/store.ts';
+import { migrateOnOpen } from '../open.ts';
 import { ownerRule, type OwnerRule } from '../scope.ts';
 import { connectMongo, describeMongoError, hasLabel, inMongoTransaction, type ClientSession, type MongoConnection } from './client.ts';
 import { checkPage, fromDocument, keyFilter, parseMongoUrl, toDocument, toFilter, toSort, type Document, type MongoTarget } from './map.ts';
@@ -38,15 +39,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<Store>
   const poolSize = options.poolSize ?? 2;
   if (!Number.isInteger(poolSize) || poolSize < 1) throw new UserError(`the MongoDB pool size must be a whole number of at least 1, not ${poolSize}`);
   const connection = await connectMongo(target, { poolSize });
-  const store = new MongoStore({ target, connection, scope: options.scope }, undefined);
-  if (options.migrate === false) return store;
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
+  return migrateOnOpen(new MongoStore({ target, connection, scope: options.scope }, undefined), options.migrate);
 }
 
 interface Shared {

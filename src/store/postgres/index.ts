@@ -7,7 +7,8 @@
 import { UserError } from '../../core/errors.ts';
 import type { Store, StoreScope } from '../../core/store.ts';
 import { checkPoolSize, describeServerError, parseServerUrl, safeCause, type ServerKind, type ServerTarget } from '../sql/server.ts';
-import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
+import { migrateOnOpen } from '../open.ts';
+import { createSqlStore } from '../sql/sql-store.ts';
 import { createPostgresDriver, postgresKysely } from './client.ts';
 
 export interface PostgresStoreOptions {

@@ -34,21 +34,6 @@ export interface SqlBackend {
   scope?: StoreScope;
 }
 
-/**
- * What every `open…Store` ends with: bring the schema up to date (unless `migrate` is false) and, should
- * that fail, release the connections before the error goes to the caller.
- */
-export async function migrateOnOpen(store: Store, migrate = true): Promise<Store> {
-  if (!migrate) return store;
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
 /** Create a store over a backend. Call `migrate()` (or `open…Store`, which does) before use. */
 export function createSqlStore(backend: SqlBackend): Store {
   return new SqlStore(backend, backend.driver, false);

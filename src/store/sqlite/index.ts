@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import { BackendError, UserError } from '../../core/errors.ts';
 import type { Store, StoreScope } from '../../core/store.ts';
 import { LATEST_SCHEMA_VERSION } from '../sql/migrations.ts';
-import { createSqlStore, migrateOnOpen } from '../sql/sql-store.ts';
+import { migrateOnOpen } from '../open.ts';
+import { createSqlStore } from '../sql/sql-store.ts';
 import { createSqliteDriver, openRawDatabase, retryWhileBusy, sqliteErrorCode, type RawDatabase, type SqliteLibrary } from './client.ts';
 
 export interface SqliteStoreOptions {

@@ -5,8 +5,7 @@
  * translated once — a missing program means the scheduler is not installed there (the user's problem),
  * anything the scheduler refuses is a `BackendError` that leads with the scheduler's own message.
  */
-import { readFile } from 'node:fs/promises';
-import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
+import { BackendError, UserError } from '../../../core/errors.ts';
 import type { ExecOptions, ExecResult } from '../../../core/transport.ts';
 import type { QsubConfig } from './config.ts';
 
@@ -105,17 +104,4 @@ export async function listDirectory(context: QsubContext, dir: string): Promise<
   const result = await context.run('list cancelled jobs', ['ls', '-1A', '--', dir]);
   if (result.code !== 0) return new Set();
   return new Set(result.stdout.split('\n').filter((line) => line !== ''));
-}
-
-/** Read the user's script file on this machine, as bytes (it may not be UTF-8). */
-export async function readLocalScript(kind: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(`script not found: ${path}`);
-    if (code === 'EISDIR') throw new UserError(`script is a directory: ${path}`);
-    if (code === 'EACCES') throw new UserError(`cannot read script: ${path}`);
-    throw new BackendError(kind, `read script ${path}`, error);
-  }
 }

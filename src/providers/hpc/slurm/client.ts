@@ -5,8 +5,7 @@
  * Slurm refuses is a `BackendError` that leads with Slurm's own message. Reading the user's local script
  * file is here too, as the one other piece of I/O.
  */
-import { readFile } from 'node:fs/promises';
-import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
+import { BackendError, UserError } from '../../../core/errors.ts';
 import type { PartitionInfo } from '../../../core/scheduler.ts';
 import type { SlurmConfig } from './config.ts';
 import { isRequestRefusal, slurmMessage } from './map.ts';
@@ -161,17 +160,4 @@ export async function clusterHome(config: SlurmConfig): Promise<string> {
 /** Best effort: remove a job directory this adapter just created, after sbatch refused the job. */
 export async function removeJobDir(config: SlurmConfig, dir: string): Promise<void> {
   await config.transport.exec(['rm', '-rf', '--', dir]).catch(() => {});
-}
-
-/** Read the user's script file on this machine, as bytes (it may not be UTF-8). */
-export async function readLocalScript(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(`script not found: ${path}`);
-    if (code === 'EISDIR') throw new UserError(`script is a directory: ${path}`);
-    if (code === 'EACCES') throw new UserError(`cannot read script: ${path}`);
-    throw new BackendError('slurm', `read script ${path}`, error);
-  }
 }

@@ -15,7 +15,8 @@ import { resolve } from 'node:path';
 import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
 import { TERMINAL_STATES } from '../../../core/scheduler.ts';
 import type { CancelResult, JobRef, JobSpec, JobState, OutputChunk, QueueEntry, Scheduler } from '../../../core/scheduler.ts';
-import { clusterHome, readLocalScript, removeJobDir } from './client.ts';
+import { clusterHome, removeJobDir } from './client.ts';
+import { readLocalScript } from '../local-script.ts';
 import { cliControl } from './control.ts';
 import type { SlurmControl } from './control.ts';
 import { downloadStageOut, readStageIn, uploadStageIn } from '../../../transport/stage.ts';
@@ -90,7 +91,7 @@ async function submit(session: Session, spec: JobSpec): Promise<JobRef> {
   const stageIn = await readStageIn(spec.stageIn);
   let script: Buffer | null = null;
   if (plan.kind === 'script') {
-    script = await readLocalScript(resolve(spec.script ?? ''));
+    script = await readLocalScript('slurm', resolve(spec.script ?? ''));
     if (script.subarray(0, 2).toString('latin1') !== '#!') {
       throw new UserError(`${spec.script} is not a batch script: Slurm needs a first line like #!/bin/bash`);
     }

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { cliPlugins } from './build-cli-plugins.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // Build into a fresh folder and swap it in at the end, so a test that is running `cm` while another build
@@ -37,49 +38,10 @@ const missingModules = {
   },
 };
 
-// The CLI's hot path in one chunk. esbuild puts modules reached from the same set of entry points (the
-// entries plus every `import()` target) in one chunk, so the modules every command runs through (main,
-// config, store, renderer) were scattered over ~25 small chunks, each a module Node must resolve, read and
-// link on every start (~0.2 ms apiece). Each `import()` target of the CLI build therefore starts with a
-// side-effect import of one hot-path module, which gives every hot module the same set of entry points,
-// hence one chunk. It changes no behaviour: every target is only ever imported after main.ts, which has
-// loaded the hot path already; the import binds nothing, so the cycles it forms are harmless. The local
-// runner is its own program and is left out. Commands, providers, drivers and yaml stay split as before.
-const HOT_PATH = [
-  'cli/main.ts', 'config/load.ts', 'config/secrets.ts', 'store/registry.ts', 'store/scope.ts', 'store/sqlite/index.ts', 'output/render.ts',
-  // Small services most commands use, each otherwise a chunk of its own.
-  'services/defaults.ts', 'services/age.ts',
-];
-function hotPath() {
-  const src = fileURLToPath(new URL('../src/', import.meta.url));
-  const files = readdirSync(src, { recursive: true }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(src, f));
-  const imports = (file, pattern) => [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => resolve(dirname(file), m[1])).filter((f) => existsSync(f));
-  const targets = new Set(files.flatMap((file) => imports(file, /\bimport\(\s*['"](\.{1,2}\/[^'"]+\.ts)['"]\s*\)/g)));
-  const runner = new Set();
-  const visit = (file) => {
-    if (runner.has(file)) return;
-    runner.add(file);
-    imports(file, /\bfrom\s+['"](\.{1,2}\/[^'"]+\.ts)['"]/g).forEach(visit);
-  };
-  visit(join(src, 'providers/hpc/local/runner.ts'));
-  return {
-    name: 'hot-path',
-    setup(b) {
-      b.onResolve({ filter: /^cm:hot-path$/ }, () => ({ path: 'hot-path', namespace: 'cm-hot-path' }));
-      b.onLoad({ filter: /.*/, namespace: 'cm-hot-path' }, () => ({
-        contents: HOT_PATH.map((f) => `import ${JSON.stringify(join(src, f))};`).join('\n'),
-        loader: 'js',
-        resolveDir: src,
-      }));
-      b.onLoad({ filter: /\.ts$/ }, (args) => {
-        if (!targets.has(args.path) || runner.has(args.path)) return undefined;
-        return { contents: `import 'cm:hot-path';\n${readFileSync(args.path, 'utf8')}`, loader: 'ts' };
-      });
-    },
-  };
-}
-
 const started = Date.now();
+// Bundled CommonJS code (yaml) calls require(). The CLI's chunks share one, made on first call: a
+// createRequire per chunk, through the node:module facade, was start-up time spent on every run.
+const CLI_BANNER = 'const require = (...args) => (globalThis.__cmRequire ??= process.getBuiltinModule("node:module").createRequire(import.meta.url))(...args);';
 const shared = {
   bundle: true,
   splitting: true,
@@ -99,7 +61,10 @@ const shared = {
 // small chunks, and each chunk is a module Node must resolve and link at start-up. Each output folder gets
 // its own local-runner.js, which the local scheduler finds next to its own chunk.
 await Promise.all([
-  build({ ...shared, plugins: [...shared.plugins, hotPath()], entryPoints: { cm: 'src/cli/entry.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('cli'), chunkNames: 'chunk-[hash]' }),
+  build({ ...shared, plugins: [...shared.plugins, ...cliPlugins()], banner: { js: CLI_BANNER }, entryPoints: { cm: 'src/cli/entry.ts' }, outdir: out('cli'), chunkNames: 'chunk-[hash]' }),
+  // The runner is a program of its own, in one file: built apart, it shares no chunk with the CLI, whose
+  // hot path would otherwise be split wherever the two use the same module.
+  build({ ...shared, splitting: false, entryPoints: { 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('cli') }),
   build({ ...shared, sourcemap: 'linked', entryPoints: { index: 'src/index.ts', 'local-runner': 'src/providers/hpc/local/runner.ts' }, outdir: out('lib'), chunkNames: 'chunk-[hash]' }),
 ]);
 

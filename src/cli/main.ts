@@ -11,6 +11,7 @@ import { createReporter, useColor } from '../output/reporter.ts';
 import { complete } from './complete.ts';
 import { firstCommandWord } from './parse.ts';
 import { Session } from './session.ts';
+import { stderr, stdout } from './stdio.ts';
 import type { CommandSpec } from '../core/command.ts';
 
 /** Run `cm` with these arguments (no program name); resolves to the exit code. */
@@ -19,11 +20,11 @@ export async function main(argv: string[]): Promise<number> {
   const flags = leadingFlags(argv);
   const words = argv.slice(flags.used);
   let specs: readonly CommandSpec[] = [];
-  const reporter = createReporter({ stream: process.stderr, env });
+  const reporter = createReporter({ stream: stderr, dataStream: stdout, env });
   const ctx = createContext({
     env,
     face: 'cli',
-    out: { ...reporter, data: (text) => void process.stdout.write(text) },
+    out: reporter,
     commands: () => specs,
   });
   const session = () =>
@@ -32,11 +33,11 @@ export async function main(argv: string[]): Promise<number> {
       specs,
       debug: flags.debug,
       io: {
-        stdout: (text) => void process.stdout.write(text),
-        stderr: (text) => void process.stderr.write(text),
+        stdout: (text) => void stdout.write(text),
+        stderr: (text) => void stderr.write(text),
         // Piped output is for programs and files: never cut it to a screen width.
-        width: () => (process.stdout.isTTY ? process.stdout.columns || 100 : 100_000),
-        color: useColor(process.stdout, env),
+        width: () => (stdout.isTTY ? stdout.columns || 100 : 100_000),
+        color: useColor(stdout, env),
       },
     });
   try {
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       const rest = words.slice(words[1] === '--' ? 2 : 1);
       const current = rest.pop() ?? '';
       const s = session();
-      process.stdout.write((await complete(rest, current, specs, (source) => s.names(source))).join('\n') + '\n');
+      stdout.write((await complete(rest, current, specs, (source) => s.names(source))).join('\n') + '\n');
       return EXIT.ok;
     }
     const script = words[0] !== undefined && words[0].endsWith('.cm') && existsSync(words[0]) ? words[0] : undefined;
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     if (script) return await session().runScript(script, { keepGoing: flags.keepGoing || words.includes('--keep-going') });
     if (interactive) {
       const { runShell } = await import('./shell.ts');
-      return await runShell(session(), { input: process.stdin, output: process.stdout });
+      return await runShell(session(), { input: process.stdin, output: stdout.stream() });
     }
     // A first word that names no group loaded every group, so a typo still gets a "did you mean".
     return await session().runWords(words, 'cli');

@@ -9,8 +9,13 @@ import type { Progress, Reporter } from '../core/command.ts';
 import { terminalWidth } from './render.ts';
 import { displayWidth, singleLine, truncate } from './text.ts';
 
-/** A stream we report on; `isTTY`/`columns` exist on `process.stderr` when it is a terminal. */
-export type ReportStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+/** Where a reporter writes: `process.stderr`, or the CLI's lighter `cli/stdio` outputs. */
+export interface ReportStream {
+  write(text: string): unknown;
+  /** True only on a terminal, where `columns` is its width. */
+  readonly isTTY?: boolean;
+  readonly columns?: number | undefined;
+}
 
 /** What a reporter writes to and how. */
 export interface ReporterOptions {

@@ -247,3 +247,34 @@ test('a reader that stops early (cm … | head) ends cm quietly with exit 0', as
   const direct = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CM}" var list | head -1 >/dev/null`], { env: { ...process.env, CLOUDMESH_HOME: home }, encoding: 'utf8' });
   assert.equal(direct.status, 0, direct.stderr);
 });
+
+test('output larger than a pipe holds reaches a slow reader whole, also through a non-blocking pipe', async () => {
+  // cm writes to pipes with synchronous writes (cli/stdio.ts): a full pipe must make it wait, and a pipe
+  // another program made non-blocking (EAGAIN instead of waiting) must not lose or reorder anything.
+  const home = tempHome();
+  const file = join(home, 'many.cm');
+  writeFileSync(file, Array.from({ length: 3000 }, (_, i) => `var v${i}=${'y'.repeat(60)}`).join('\n') + '\n');
+  assert.equal((await cm(home, [file])).code, 0);
+  const expected = await cm(home, ['var', 'list']);
+  assert.ok(expected.stdout.length > 200_000, 'more than three pipe buffers of output');
+  const reader = [
+    'import os, subprocess, sys, time',
+    'r, w = os.pipe()',
+    'os.set_blocking(w, sys.argv[3] == "blocking")',
+    'p = subprocess.Popen([sys.argv[1], sys.argv[2], "var", "list"], stdout=w)',
+    'os.close(w)',
+    'time.sleep(1)',
+    'chunks = []',
+    'while True:',
+    '    data = os.read(r, 65536)',
+    '    if not data: break',
+    '    chunks.append(data)',
+    'sys.stdout.buffer.write(b"".join(chunks))',
+    'sys.exit(p.wait())',
+  ].join('\n');
+  for (const mode of ['blocking', 'nonblocking']) {
+    const result = spawnSync('/usr/bin/python3', ['-c', reader, process.execPath, CM, mode], { env: { ...process.env, CLOUDMESH_HOME: home }, encoding: 'utf8', maxBuffer: 16 << 20 });
+    assert.equal(result.status, 0, `${mode}: ${result.stderr}`);
+    assert.equal(result.stdout, expected.stdout, `${mode}: the same bytes in the same order`);
+  }
+});

@@ -172,12 +172,15 @@ class SqlCollection<R> implements Collection<R> {
   readonly #table: string;
   readonly #layout: CollectionLayout<R>;
   readonly #sql: TableStatements<R>;
+  /** Per column of the layout, whether it holds JSON: looked up once, not per cell of every row read. */
+  readonly #isJson: readonly boolean[];
 
   constructor(store: SqlStore, table: string, layout: CollectionLayout<R>) {
     this.#store = store;
     this.#table = table;
     this.#layout = layout;
     this.#sql = store.statements(table, layout);
+    this.#isJson = layout.columns.map((column) => layout.json.includes(column));
   }
 
   async get(key: Partial<R>): Promise<R | undefined> {
@@ -242,19 +245,26 @@ class SqlCollection<R> implements Collection<R> {
 
   #toSql(row: R): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const column of this.#layout.columns) {
-      const value = row[column];
-      out[column] = this.#layout.json.includes(column) ? JSON.stringify(value ?? {}) : (value ?? null);
+    const columns = this.#layout.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[columns[i]!];
+      out[columns[i] as string] = this.#isJson[i] ? JSON.stringify(value ?? {}) : (value ?? null);
     }
     return out;
   }
 
+  /**
+   * A row as read: JSON columns parsed, absent values null. Done in place: every SELECT names exactly the
+   * layout's columns, and the driver's row object is new and ours, so a copy would only be garbage.
+   */
   #fromSql(row: Record<string, unknown>): R {
-    const out: Record<string, unknown> = {};
-    for (const column of this.#layout.columns) {
+    const columns = this.#layout.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as string;
       const value = row[column];
-      out[column] = this.#layout.json.includes(column) && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
+      if (this.#isJson[i] && typeof value === 'string') row[column] = JSON.parse(value);
+      else if (value === undefined) row[column] = null;
     }
-    return out as R;
+    return row as R;
   }
 }

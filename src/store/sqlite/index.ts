@@ -33,12 +33,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw new UserError(`cannot create the folder of the database ${path}`, { cause: error, hint: 'check database.path in cloudmesh.yaml' });
   }
   let raw: RawDatabase | undefined;
+  let version: number;
   try {
     const busyTimeoutMs = options.busyTimeoutMs ?? 15_000;
     const db = (raw = openRawDatabase(path, busyTimeoutMs, options.library));
     // Switching to WAL rewrites the file header, and a database from a newer cloudmesh must stay exactly as it
     // is: migrate() below refuses it with the version message.
-    const current = retryWhileBusy(() => storedSchemaVersion(db), busyTimeoutMs) <= LATEST_SCHEMA_VERSION;
+    version = retryWhileBusy(() => storedSchemaVersion(db), busyTimeoutMs);
+    const current = version <= LATEST_SCHEMA_VERSION;
     // The switch needs the file to itself; processes opening a new file together can get SQLITE_BUSY here
     // at once, without SQLite's busy handler waiting, so wait and retry like the handler would.
     if (current) retryWhileBusy(() => db.exec('PRAGMA journal_mode = WAL'), busyTimeoutMs);
@@ -70,7 +72,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     describeError: (error, operation) => describe(error, path, operation),
     ...(options.scope ? { scope: options.scope } : {}),
   });
-  return migrateOnOpen(store, options.migrate);
+  // Up to date (the usual case): no need to ask for the version a second time.
+  return version === LATEST_SCHEMA_VERSION ? store : migrateOnOpen(store, options.migrate);
 }
 
 /** The highest applied migration, 0 when there is none (a new or foreign database). */

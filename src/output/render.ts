@@ -62,10 +62,13 @@ function plainText(value: unknown): string {
 export { formatAge };
 
 /** Columns of a stream that is a terminal, else `fallback` (piped output has no width of its own). */
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, fallback = DEFAULT_WIDTH): number {
+export function terminalWidth(stream: { isTTY?: boolean | undefined; columns?: number | undefined }, fallback = DEFAULT_WIDTH): number {
   const columns = stream.columns;
   return stream.isTTY && typeof columns === 'number' && Number.isInteger(columns) && columns > 0 ? columns : fallback;
 }
+
+/** The start of an ISO 8601 date, which every timestamp cloudmesh stores has. */
+const TIMESTAMP = /^\d{4}-\d\d-\d\d/;
 
 function isAgeColumn(column: string): boolean {
   return column.toLowerCase() === 'age';
@@ -75,7 +78,9 @@ function isAgeColumn(column: string): boolean {
 function tableCell(value: unknown, isAge: boolean, now: Date): string {
   if (isAge) {
     const iso = value instanceof Date ? plainText(value) : value;
-    if (typeof iso === 'string' && !Number.isNaN(Date.parse(iso))) return formatAge(iso, now);
+    // Only a timestamp becomes an age; a value that already is one (`5m`, from withAge) is shown as is,
+    // without asking Date.parse's slow fallback parser to make sense of it a thousand times.
+    if (typeof iso === 'string' && TIMESTAMP.test(iso) && !Number.isNaN(Date.parse(iso))) return formatAge(iso, now);
   }
   return singleLine(plainText(value));
 }
@@ -120,7 +125,13 @@ function renderTableFormat(data: unknown, options: RenderOptions): string {
     const rows = toRows(data);
     const names = pickColumns(rows, options.columns);
     const ages = names.map(isAgeColumn);
-    const cells = rows.map((row) => names.map((name, i) => tableCell(row[name], ages[i]!, now)));
+    const cells: string[][] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const line: string[] = new Array(names.length);
+      for (let c = 0; c < names.length; c++) line[c] = tableCell(row[names[c]!], ages[c]!, now);
+      cells[r] = line;
+    }
     return renderTable(names.map(singleLine), cells, layout);
   }
   if (isRecord(data)) {

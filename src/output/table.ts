@@ -57,9 +57,10 @@ export function fitWidths(natural: readonly number[], width: number): number[] |
   return widths;
 }
 
-/** Join cells, dropping the padding that would otherwise trail the last column. */
-function joinLine(cells: readonly string[]): string {
-  return cells.join(GAP).replace(/ +$/, '');
+/** Runs of spaces by length, made once: a thousand-row table pads every cell. */
+const PADS: string[] = [];
+function spaces(n: number): string {
+  return (PADS[n] ??= ' '.repeat(n));
 }
 
 /**
@@ -68,41 +69,56 @@ function joinLine(cells: readonly string[]): string {
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], layout: TableLayout): string {
   if (rows.length === 0 || headers.length === 0) return '';
-  // Each cell is measured once: with a thousand rows, measuring again to truncate and pad showed up in
-  // the time of a cached `cm vm list`.
-  const rowWidths = rows.map((row) => headers.map((_, i) => displayWidth(row[i] ?? '')));
-  const natural = headers.map((header, i) => {
-    let w = displayWidth(header);
-    for (const cells of rowWidths) if (cells[i]! > w) w = cells[i]!;
-    return w;
-  });
-  let shown = headers.length;
+  const columns = headers.length;
+  // Each cell is measured once, into one flat array: with a thousand rows, measuring again to truncate
+  // and pad, and an array per row, showed up in the time of a cached `cm vm list`.
+  const cellWidths = new Uint32Array(rows.length * columns);
+  const natural = headers.map(displayWidth);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let c = 0; c < columns; c++) {
+      const w = displayWidth(row[c] ?? '');
+      cellWidths[r * columns + c] = w;
+      if (w > natural[c]!) natural[c] = w;
+    }
+  }
+  let shown = columns;
   let widths = fitWidths(natural, layout.width);
   // Too many columns for the terminal: show the leading ones and mark that more exist.
   while (widths === undefined && shown > 1) {
     shown--;
     widths = fitWidths(natural.slice(0, shown), layout.width - GAP.length - MORE.length);
   }
-  const hidden = shown < headers.length;
+  const hidden = shown < columns;
   widths ??= [Math.max(1, Math.min(natural[0]!, layout.width - GAP.length - MORE.length))];
   const fitted = widths;
+  const last = fitted.length - 1;
   // Lines are at most this wide; only when that exceeds the terminal must each line be measured and cut.
   const mayOverflow = totalWidth(fitted) + (hidden ? GAP.length + MORE.length : 0) > layout.width;
 
-  const line = (cells: readonly string[], extra: string, cellWidths?: readonly number[]): string => {
-    const parts = fitted.map((w, i) => {
+  /** One line: cells padded to their column, no padding trailing the last, then the `…` column if any. */
+  const line = (cells: readonly string[], extra: string, widthOf: (i: number) => number): string => {
+    let text = '';
+    for (let i = 0; i <= last; i++) {
+      const w = fitted[i]!;
       const cell = cells[i] ?? '';
-      const cw = cellWidths?.[i] ?? displayWidth(cell);
-      return cw <= w ? cell + ' '.repeat(w - cw) : padEnd(truncate(cell, w), w);
-    });
-    if (hidden) parts.push(extra);
-    const text = joinLine(parts);
+      const cw = widthOf(i);
+      if (i > 0) text += GAP;
+      if (cw > w) text += padEnd(truncate(cell, w), w);
+      else text += i < last || hidden ? cell + spaces(w - cw) : cell;
+    }
+    if (hidden) text += GAP + extra;
+    // A cell's own trailing spaces would otherwise end the line (as the padding does not).
+    if (text.charCodeAt(text.length - 1) === 32) text = text.replace(/ +$/, '');
     // Last resort for absurdly narrow terminals: cut the line itself.
     return mayOverflow && displayWidth(text) > layout.width ? truncate(text, layout.width) : text;
   };
-  const header = line(headers, MORE);
+  const header = line(headers, MORE, (i) => displayWidth(headers[i]!));
   const out = [layout.color ? `\x1b[1m${header}\x1b[22m` : header];
-  out.push(line(fitted.map((w) => '-'.repeat(w)), '-'));
-  rows.forEach((row, r) => out.push(line(row, MORE, rowWidths[r])));
+  out.push(line(fitted.map((w) => '-'.repeat(w)), '-', (i) => fitted[i]!));
+  for (let r = 0; r < rows.length; r++) {
+    const base = r * columns;
+    out.push(line(rows[r]!, MORE, (i) => cellWidths[base + i]!));
+  }
   return `${out.join('\n')}\n`;
 }

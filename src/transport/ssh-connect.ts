@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AnyAuthMethod as AuthMethod, Client, ConnectConfig } from 'ssh2';
 import { UserError } from '../core/errors.ts';
 import { addKnownHost, checkHostKey, fingerprint, keyType, knownHostName } from './known-hosts.ts';
+import { requirePackage } from '../vendor/require.ts';
 
 /** One prompt of a keyboard-interactive round; `echo: false` for secrets (passwords, codes). */
 export interface PromptRequest {
@@ -74,7 +75,7 @@ export function parseJump(spec: string, defaults: { user: string }): { user: str
 
 /** Open and authenticate a connection (through the jump host if one is set). */
 export async function connectSsh(endpoint: SshEndpoint): Promise<Client> {
-  const { Client: SshClient } = await import('ssh2');
+  const { Client: SshClient } = requirePackage<typeof import('ssh2')>('ssh2');
   let jump: Client | undefined;
   let sock: ConnectConfig['sock'];
   if (endpoint.proxyJump) {

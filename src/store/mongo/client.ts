@@ -8,6 +8,7 @@
 import type { ClientSession, Db, MongoClient } from 'mongodb';
 import { BackendError, UserError } from '../../core/errors.ts';
 import { redact, type MongoTarget } from './map.ts';
+import { requirePackage } from '../../vendor/require.ts';
 
 export type { ClientSession, Db };
 
@@ -27,7 +28,7 @@ export interface MongoConnection {
 const SERVER_SELECTION_MS = 10_000;
 
 export async function connectMongo(target: MongoTarget, options: { poolSize: number }): Promise<MongoConnection> {
-  const { MongoClient } = await import('mongodb');
+  const { MongoClient } = requirePackage<typeof import('mongodb')>('mongodb');
   let client: MongoClient;
   try {
     const explicit = /[?&]serverSelectionTimeoutMS=/i.test(target.url);

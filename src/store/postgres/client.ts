@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { PoolClient, QueryResult } from 'pg';
 import type { SqlDriver, TransactionOptions } from '../sql/driver.ts';
+import { requirePackage } from '../../vendor/require.ts';
 
 export interface PostgresPoolOptions {
   /** The connection URL, password included. */
@@ -24,7 +25,7 @@ const heldClients = new WeakMap<SqlDriver, PoolClient>();
 
 /** A driver over a new pool. Connects lazily: the first statement is the first connection. */
 export async function createPostgresDriver(options: PostgresPoolOptions): Promise<SqlDriver> {
-  const { default: pg } = await import('pg');
+  const pg = requirePackage<typeof import('pg')>('pg');
   const parseInt8 = (text: string) => {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : text;

@@ -11,6 +11,7 @@ import type { RateBudget } from '../../../core/rate-budget.ts';
 import type { AwsSettings } from './config.ts';
 import { awsProfileNames, readAwsProfile } from './config.ts';
 import type { Ec2Address, Ec2Image, Ec2Instance, Ec2InstanceType, Ec2KeyPair, Ec2Permission, Ec2SecurityGroup, Ec2Tag } from './map.ts';
+import { requirePackage } from '../../../vendor/require.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Sdk = typeof import('@aws-sdk/client-ec2');
@@ -37,7 +38,7 @@ export interface Ec2ClientOptions {
 export async function openEc2(options: Ec2ClientOptions) {
   const { settings, env, budget } = options;
   const cloud = settings.cloud;
-  const sdk: Sdk = await import('@aws-sdk/client-ec2');
+  const sdk = requirePackage<Sdk>('@aws-sdk/client-ec2');
   const profile = readAwsProfile(settings.profile, env);
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
   if (profile?.keys) credentials = profile.keys;

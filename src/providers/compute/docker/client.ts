@@ -10,6 +10,7 @@ import type Dockerode from 'dockerode';
 import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
 import type { DockerConfig } from './config.ts';
 import { demux } from './map.ts';
+import { requirePackage } from '../../../vendor/require.ts';
 
 /** What an exec inside a container produced. */
 export interface ExecOutput {
@@ -27,7 +28,7 @@ export interface EngineClient {
 
 /** Connect (lazily: nothing is sent until the first call). */
 export async function connect(config: DockerConfig): Promise<EngineClient> {
-  const { default: Docker } = await import('dockerode');
+  const Docker = requirePackage<typeof Dockerode>('dockerode');
   return {
     socketPath: config.socketPath,
     api: new Docker({ socketPath: config.socketPath, timeout: config.requestTimeoutMs }),

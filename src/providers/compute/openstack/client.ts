@@ -1,6 +1,6 @@
 /**
  * @module providers/compute/openstack/client
- * The one file that talks HTTP to OpenStack (global `fetch`, no SDK). It authenticates with Keystone,
+ * The one file that talks HTTP to OpenStack (node:http through providers/http-text.ts, no SDK). It authenticates with Keystone,
  * finds services in the catalog, sends the Nova microversion header, pages with `limit`/`marker`, and
  * decides what may be tried again:
  *  - a request that got no answer (reset, timeout) or a 5xx is retried only when idempotent (GET, PUT,
@@ -14,6 +14,7 @@ import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts'
 import type { OpenStackSettings } from './config.ts';
 import { authBody, cachedToken, dropToken, endpointFor, fresh, identityKey, parseToken, storeToken, type Token } from './keystone.ts';
 import { retryAfterMs, backoffMs, faultMessage, isIdempotent } from './retry.ts';
+import { httpText, type HttpAnswer } from '../../http-text.ts';
 
 export type Service = 'compute' | 'image' | 'network' | 'orchestration';
 
@@ -48,12 +49,11 @@ export interface ClientStats {
 
 const MAX_IN_FLIGHT = 8;
 
-/** A whole HTTP answer, body read. */
-interface Answer {
-  status: number;
-  ok: boolean;
-  headers: Headers;
-  text: string;
+/** What a request sends. */
+interface Outgoing {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 export class OpenStackClient {
@@ -131,7 +131,7 @@ export class OpenStackClient {
       const headers: Record<string, string> = { 'x-auth-token': token.value, accept: 'application/json', ...this.#connection() };
       if (service === 'compute') headers['x-openstack-nova-api-version'] = this.settings.novaMicroversion;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
-      const init: RequestInit = { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) };
+      const init: Outgoing = { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) };
       const response = await this.#send(url.toString(), init, idempotent, what);
       const text = response.text;
       if (response.status === 401 && !reauthed) {
@@ -168,23 +168,22 @@ export class OpenStackClient {
     return items;
   }
 
-  /** fetch with the timeout, the in-flight cap, the rate-limit gate and the retry policy. */
-  async #send(url: string, init: RequestInit, idempotent: boolean, what: string): Promise<Answer> {
+  /** One request with the timeout, the in-flight cap, the rate-limit gate and the retry policy. */
+  async #send(url: string, init: Outgoing, idempotent: boolean, what: string): Promise<HttpAnswer> {
     const { retries, timeoutMs, rateLimitBudgetMs } = this.settings;
     for (let attempt = 0; ; attempt++) {
       const wait = this.#notBefore - Date.now();
       if (wait > 0) await sleep(wait);
       await this.#acquire();
-      let response: Answer | undefined;
+      let response: HttpAnswer | undefined;
       let failure: unknown;
       try {
         this.stats.requests++;
         // The timeout covers the body too: a server that stalls mid-answer is no answer.
-        const answer = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        response = { status: answer.status, ok: answer.ok, headers: answer.headers, text: await answer.text() };
-        // fetch hands the kept-alive connection back to its pool a turn after the body ends; without this
-        // pause the next request opens a second connection, which a single-worker API server (uwsgi) then
-        // serves only after its 4 s idle timeout on the first.
+        response = await httpText(url, { ...init, timeoutMs });
+        // The agent takes the kept-alive connection back a turn after the body ends; without this pause the
+        // next request opens a second connection, which a single-worker API server (uwsgi) then serves
+        // only after its 4 s idle timeout on the first.
         await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         failure = error;
@@ -240,10 +239,10 @@ export class OpenStackClient {
   }
 }
 
-/** The underlying cause of a fetch failure (`ECONNRESET`, `ECONNREFUSED` …) without any URL credentials. */
+/** Why a request got no answer (`ECONNRESET`, `ECONNREFUSED` …), without any URL credentials. */
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  return cause?.code ?? cause?.message ?? (error as Error | undefined)?.message ?? 'unknown error';
+  const failure = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  return failure?.code ?? failure?.cause?.code ?? failure?.cause?.message ?? failure?.message ?? 'unknown error';
 }
 
 /** The OpenStackHttpError behind an error, if there is one. */

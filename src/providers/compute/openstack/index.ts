@@ -1,7 +1,7 @@
 /**
  * @module providers/compute/openstack
  * An OpenStack cloud (Keystone v3, Nova, Glance, Neutron) as a `ComputeProvider`, over a small typed
- * client on `fetch`. Every listing is paged inside the provider; one `listVms` is one paged Nova listing
+ * HTTP client (client.ts). Every listing is paged inside the provider; one `listVms` is one paged Nova listing
  * (plus the image names, fetched at the same time), never a call per VM.
  */
 import { capabilitiesExcept, type ComputeProvider, type Image, type Vm } from '../../../core/compute.ts';
@@ -120,7 +120,7 @@ export function openStackProvider(settings: OpenStackSettings, home: string | un
       return [...computeEntries, ...toQuota(null, network)].sort((a, b) => a.resource.localeCompare(b.resource));
     },
     async close() {
-      // fetch keeps no connection the process must wait for; nothing to release.
+      // Idle kept-alive connections never keep the process alive (Node unrefs them): nothing to release.
     },
   };
   return provider;

@@ -14,7 +14,7 @@ import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts'
 import type { OpenStackSettings } from './config.ts';
 import { authBody, cachedToken, dropToken, endpointFor, fresh, identityKey, parseToken, storeToken, type Token } from './keystone.ts';
 import { retryAfterMs, backoffMs, faultMessage, isIdempotent } from './retry.ts';
-import { httpText, type HttpAnswer } from '../../http-text.ts';
+import { httpAgents, httpText, type HttpAgents, type HttpAnswer } from '../../http-text.ts';
 
 export type Service = 'compute' | 'image' | 'network' | 'orchestration';
 
@@ -66,10 +66,18 @@ export class OpenStackClient {
   #notBefore = 0;
   #inFlight = 0;
   readonly #queue: Array<() => void> = [];
+  readonly #agents: HttpAgents;
 
   constructor(settings: OpenStackSettings, home: string | undefined) {
     this.settings = settings;
     this.#home = settings.cacheToken ? home : undefined;
+    this.#agents = httpAgents({ keepAlive: settings.keepAlive, maxSockets: MAX_IN_FLIGHT });
+  }
+
+  /** Close idle connections (a long-lived process dropping this client). */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 
   /** The cache key; reading the secret is deferred to the first request. */
@@ -180,7 +188,7 @@ export class OpenStackClient {
       try {
         this.stats.requests++;
         // The timeout covers the body too: a server that stalls mid-answer is no answer.
-        response = await httpText(url, { ...init, timeoutMs });
+        response = await httpText(url, { ...init, timeoutMs, agents: this.#agents });
         // The agent takes the kept-alive connection back a turn after the body ends; without this pause the
         // next request opens a second connection, which a single-worker API server (uwsgi) then serves
         // only after its 4 s idle timeout on the first.

@@ -120,7 +120,7 @@ export function openStackProvider(settings: OpenStackSettings, home: string | un
       return [...computeEntries, ...toQuota(null, network)].sort((a, b) => a.resource.localeCompare(b.resource));
     },
     async close() {
-      // Idle kept-alive connections never keep the process alive (Node unrefs them): nothing to release.
+      client.close();
     },
   };
   return provider;

@@ -54,7 +54,7 @@ function cm(env, args, { check = true } = {}) {
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 
-async function benchRefresh(lines) {
+export async function benchRefresh(lines) {
   const why = !existsSync(openrc) ? `no ${openrc}` : !(await answers('http://127.0.0.1:5100/v3')) ? 'Keystone does not answer' : !(await answers('http://127.0.0.1:5000/moto-api/')) ? 'moto does not answer' : '';
   if (why) return lines.push(`vm refresh --all (OpenStack + EC2): skipped (${why})`);
   const { home, env } = makeHome(['os', 'moto']);

@@ -34,9 +34,10 @@ const PER_CLOUD = 8;
 
 /**
  * The cached VMs matching `names` (the `vm` default, i.e. the last one booted, when none are given).
- * Unmatched expressions are an error listing them, with a close name if there is one.
+ * Unmatched expressions are an error listing them, with a close name if there is one (unless `unmatched`
+ * is `ignore`: then they pick nothing).
  */
-export async function selectRows(ctx: Context, names: readonly string[] | undefined, options: { cloud?: string } = {}): Promise<VmRow[]> {
+export async function selectRows(ctx: Context, names: readonly string[] | undefined, options: { cloud?: string; unmatched?: 'error' | 'ignore' } = {}): Promise<VmRow[]> {
   if (options.cloud) await cloudConfig(ctx, options.cloud);
   const rows = await (await ctx.store()).collection('vms').list({
     ...(options.cloud ? { where: { cloud: options.cloud } } : {}),
@@ -49,7 +50,7 @@ export async function selectRows(ctx: Context, names: readonly string[] | undefi
     expressions = [last];
   }
   const { rows: picked, unmatched } = selectVms(rows, expressions);
-  if (unmatched.length > 0) {
+  if (unmatched.length > 0 && options.unmatched !== 'ignore') {
     const { closest } = await import('../core/suggest.ts');
     const near = unmatched.length === 1 ? closest(unmatched[0]!, rows.map((r) => r.name)) : undefined;
     throw new NotFoundError(`no VM matches ${unmatched.map((u) => `"${u}"`).join(', ')}${options.cloud ? ` on ${options.cloud}` : ''}${near ? ` (did you mean "${near}"?)` : ''}`, {

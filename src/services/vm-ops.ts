@@ -15,13 +15,26 @@ import { checkVmName } from './vm-names.ts';
 import { callCloud } from './vm-call.ts';
 import { errorText, groupBy, mapLimit } from './vm-parallel.ts';
 import { refreshClouds, type RefreshReport } from './vm-refresh.ts';
+import { activeClouds } from './clouds.ts';
 
 const key = (row: { cloud: string; name: string }) => `${row.cloud}\u0000${row.name}`;
 
-/** Refresh the clouds of the picked VMs and return them as they are now (`GONE` when a cloud no longer has one). */
-export async function liveStatus(ctx: Context, names: string[], options: { cloud?: string } = {}): Promise<{ rows: VmRow[]; reports: RefreshReport[] }> {
-  const picked = await selectRows(ctx, names, options);
-  const reports = await refreshClouds(ctx, [...new Set(picked.map((r) => r.cloud))]);
+/**
+ * Refresh the clouds of the picked VMs and return them as they are now (`GONE` when a cloud no longer has one).
+ * With `missingIsGone` (waiting for DELETED) a name need not be cached: `vm delete` drops a VM from the cache
+ * once its cloud took the request, while the cloud may still list it as deleting. So the clouds are asked
+ * first (the one named, else every active one), a VM they still list is picked again, and a name that
+ * matches nothing after that is gone.
+ */
+export async function liveStatus(ctx: Context, names: string[], options: { cloud?: string; missingIsGone?: boolean } = {}): Promise<{ rows: VmRow[]; reports: RefreshReport[] }> {
+  const where = options.cloud ? { cloud: options.cloud } : {};
+  const picked = await selectRows(ctx, names, options.missingIsGone ? { ...where, unmatched: 'ignore' } : where);
+  const clouds = options.missingIsGone ? (options.cloud ? [options.cloud] : await activeClouds(ctx)) : [...new Set(picked.map((r) => r.cloud))];
+  const reports = await refreshClouds(ctx, clouds);
+  if (options.missingIsGone) {
+    const listed = new Set(picked.map(key));
+    for (const row of await selectRows(ctx, names, { ...where, unmatched: 'ignore' })) if (!listed.has(key(row))) picked.push(row);
+  }
   const failed = new Set(reports.filter((r) => !r.ok).map((r) => r.cloud));
   const vms = (await ctx.store()).collection('vms');
   const now = new Map((await vms.list({ where: { cloud: [...new Set(picked.map((r) => r.cloud))] } })).map((r) => [key(r), r]));
@@ -41,7 +54,7 @@ export async function waitForState(ctx: Context, names: string[], options: { clo
   const interval = Math.max(0.2, options.intervalSeconds ?? 2) * 1000;
   const reached = (row: VmRow) => (state === 'DELETED' ? row.status === 'GONE' : row.status === state) || (row.status === 'ERROR' && state !== 'ERROR');
   for (;;) {
-    const { rows, reports } = await liveStatus(ctx, names, options);
+    const { rows, reports } = await liveStatus(ctx, names, { ...(options.cloud ? { cloud: options.cloud } : {}), missingIsGone: state === 'DELETED' });
     const done = rows.every(reached);
     if (done || Date.now() >= deadline || ctx.signal.aborted) return { rows, done: done && rows.every((r) => r.status !== 'ERROR' || state === 'ERROR'), reports };
     await sleep(interval, undefined, { signal: ctx.signal }).catch(() => undefined);

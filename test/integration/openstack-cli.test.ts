@@ -121,8 +121,10 @@ describe('cm with the real OpenStack', { skip: down, timeout: 900_000 }, () => {
       assert.equal(waited.code, 0, waited.stderr);
     }
     assert.equal((await cm(home, ['vm', 'delete', name])).code, 0);
-    // `vm delete` drops the VM from the cache, so the cloud itself is asked whether it is gone.
-    await waitForVm(await testProvider(), booted!.id, 'DELETED', 180_000);
+    // `vm delete` drops the VM from the cache; waiting for DELETED asks the cloud, which may still list it.
+    const gone = await cm(home, ['vm', 'wait', name, '--state', 'DELETED', '--timeout', '180'], { timeoutMs: 200_000 });
+    assert.equal(gone.code, 0, gone.stderr);
+    await waitForVm(await testProvider(), booted!.id, 'DELETED', 5_000);
     const after = await cmJson<Array<{ name: string }>>(home, ['vm', 'list', '--refresh', '--cloud', cloud]);
     assert.ok(!after.some((v) => v.name === name), 'gone from the cache after a refresh');
   });

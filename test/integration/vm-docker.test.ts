@@ -165,6 +165,10 @@ describe('vm commands on a real Docker Engine', { skip: down }, () => {
     assert.deepEqual(deleted.map((r) => r.status), ['deleted', 'deleted']);
     assert.deepEqual(dockerNames(user), []);
     assert.deepEqual(await json(['vm', 'list', `${user}-*`]), []);
+    // No longer cached: waiting for DELETED asks the engine, finds nothing, and is done.
+    const gone = await run(['vm', 'wait', `${user}-*`, '--state', 'DELETED', '--timeout', '30']);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.deepEqual(await json(['vm', 'list', `${user}-*`]), []);
     const groups = await run(['group', 'list', 'web']);
     assert.equal(groups.code, 1);
   });

@@ -7,7 +7,8 @@
  *    DELETE, HEAD); a POST that failed that way is reported as `uncertain`, and its caller decides (boot
  *    looks the VM up before trying again);
  *  - 429 is retried for any method, because the cloud refused it before doing anything, after the
- *    `Retry-After` it asked for, within a per-client budget; while waiting, every request of the client waits;
+ *    `Retry-After` it asked for, within a per-client budget that refills after as long without a 429; while
+ *    waiting, every request of the client waits;
  *  - 401 from a service re-authenticates once and sends the request again (it was not executed).
  */
 import { BackendError, NotFoundError, UserError } from '../../../core/errors.ts';
@@ -64,6 +65,8 @@ export class OpenStackClient {
   #token: Token | undefined;
   #authing: Promise<Token> | undefined;
   #notBefore = 0;
+  /** Retry-After waits counted against the rate-limit budget (refilled after a quiet spell). */
+  #budgetUsedMs = 0;
   #inFlight = 0;
   readonly #queue: Array<() => void> = [];
   readonly #agents: HttpAgents;
@@ -200,9 +203,13 @@ export class OpenStackClient {
       }
       if (response?.status === 429) {
         const delay = retryAfterMs(response.headers.get('retry-after'), attempt);
-        if (attempt >= retries + 3 || this.stats.rateLimitedMs + delay > rateLimitBudgetMs) {
+        // The budget refills once the cloud has stopped throttling for as long as the budget: a long-lived
+        // process (cm server) is not refused forever after one busy minute.
+        if (Date.now() - this.#notBefore > rateLimitBudgetMs) this.#budgetUsedMs = 0;
+        if (attempt >= retries + 3 || this.#budgetUsedMs + delay > rateLimitBudgetMs) {
           throw this.#fail(what, 429, '', false, `rate limited; the cloud asks to wait ${Math.ceil(delay / 1000)} s more than the ${Math.round(rateLimitBudgetMs / 1000)} s budget allows`);
         }
+        this.#budgetUsedMs += delay;
         this.stats.rateLimitedMs += delay;
         this.#notBefore = Math.max(this.#notBefore, Date.now() + delay);
         this.stats.retries++;

@@ -72,6 +72,22 @@ describe('OpenStack provider under injected faults (real OpenStack behind a faul
     await assert.rejects(provider.listFlavors(), /rate limited; the cloud asks to wait 30 s more than the 5 s budget allows/);
   });
 
+  test('the rate-limit budget refills after the cloud stops throttling (a long-lived cm server)', async () => {
+    const budgeted = await testProvider({ auth_url: os.authUrl, timeout: 20, retries: 2, cache_auth: false, rate_limit_budget: 2 }, testHome(), 'budgeted');
+    try {
+      const throttle = (seconds: number) => nova().inject({ method: 'GET', path: /^\/v2\.1\/flavors/, fault: { kind: 'status', status: 429, headers: { 'retry-after': String(seconds) } } });
+      throttle(2);
+      assert.ok((await budgeted.listFlavors()).length > 0, 'a 2 s wait fits the 2 s budget');
+      throttle(1);
+      await assert.rejects(budgeted.listFlavors(), /more than the 2 s budget allows/);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      throttle(1);
+      assert.ok((await budgeted.listFlavors()).length > 0, 'after 2.5 s without a 429 the budget is whole again');
+    } finally {
+      await budgeted.close();
+    }
+  });
+
   test('401 from a service re-authenticates once and repeats the request', async () => {
     const calls = provider.client.stats.keystoneCalls;
     nova().inject({ method: 'GET', path: /^\/v2\.1\/flavors/, fault: { kind: 'status', status: 401 } });

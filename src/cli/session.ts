@@ -4,10 +4,10 @@
  * shared context, render the data, audit state changes, and turn errors into one clear line and an exit
  * code. One session lives as long as its face: one command for `cm x`, the whole sitting for `cm shell`.
  */
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Config } from '../core/config.ts';
-import type { CommandSpec, CompletionSource, Face } from '../core/command.ts';
+import type { CommandSpec, CompletionSource, Context, Face } from '../core/command.ts';
 import { BackendError, EXIT, isCmError, rootCauseMessage, UserError } from '../core/errors.ts';
 import { tokenize } from '../core/words.ts';
 import { collectSecrets, maskText } from '../config/secrets.ts';
@@ -151,7 +151,7 @@ export class Session {
     this.#running = running;
     let result;
     try {
-      result = await runCommand(this.ctx, spec, input, { face, dryRun: globals.dryRun, signal: running.signal, scrub: (text) => this.#scrub(text) });
+      result = await runCommand(this.ctx, spec, input, { face, dryRun: globals.dryRun, signal: running.signal, scrub: (text) => this.#scrub(text), gate: secondFactor });
     } finally {
       if (this.#running === running) this.#running = undefined;
     }
@@ -218,4 +218,14 @@ function stackOf(error: Error): string {
     current = current.cause;
   }
   return parts.join('\n');
+}
+
+/**
+ * `cm auth require on`: destructive commands and credential reads ask for a fresh second factor first.
+ * A stat when no factor was ever enrolled, so other commands pay nothing.
+ */
+async function secondFactor(ctx: Context, spec: CommandSpec, dryRun: boolean): Promise<void> {
+  if (!existsSync(join(ctx.home, 'auth', 'factors.json'))) return;
+  const { secondFactorGate } = await import('./auth-gate.ts');
+  await secondFactorGate(ctx, spec, dryRun);
 }

@@ -3,8 +3,6 @@
  * Runs one command spec the way every face must: in a context derived for this call, with state changes
  * recorded in the audit log whatever the outcome. The CLI, shell, scripts, library and REST all come here.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandSpec, Face, Outcome } from '../core/command.ts';
 import { isOutcome, outcome } from '../core/command.ts';
 import { EXIT, isCmError } from '../core/errors.ts';
@@ -16,19 +14,23 @@ export async function runCommand(
   ctx: OwnedContext,
   spec: CommandSpec,
   input: Record<string, unknown>,
-  options: { face: Face; dryRun?: boolean; signal?: AbortSignal; scrub?: (text: string) => Promise<string> },
+  options: {
+    face: Face;
+    dryRun?: boolean;
+    signal?: AbortSignal;
+    scrub?: (text: string) => Promise<string>;
+    /** Runs before the command and may refuse it by throwing. */
+    gate?: (ctx: OwnedContext, spec: CommandSpec, dryRun: boolean) => Promise<void>;
+  },
 ): Promise<Outcome> {
   const dryRun = options.dryRun ?? false;
   const callCtx = ctx.derive({ face: options.face, dryRun, ...(options.signal ? { signal: options.signal } : {}) });
   let exitCode: number = EXIT.ok;
   let result = 'ok';
   try {
-    // `cm auth require on`: destructive commands and credential reads ask for a fresh second factor first
-    // (a stat when no factor was ever enrolled, so other commands pay nothing).
-    if (options.face !== 'rest' && options.face !== 'api' && existsSync(join(callCtx.home, 'auth', 'factors.json'))) {
-      const { secondFactorGate } = await import('./auth-gate.ts');
-      await secondFactorGate(callCtx, spec, dryRun);
-    }
+    // A face may check the caller first (the CLI's second factor, `cm auth require on`); a refusal is
+    // audited like any other failure.
+    if (options.gate) await options.gate(callCtx, spec, dryRun);
     const returned = await spec.run(callCtx, input);
     const wrapped = isOutcome(returned) ? returned : outcome(returned);
     exitCode = wrapped.exitCode;

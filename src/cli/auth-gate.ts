@@ -1,15 +1,16 @@
 /**
- * @module services/auth-gate
+ * @module cli/auth-gate
  * `cm auth require on`: on the command line, destructive commands, credential reads and changes to the
  * factors themselves ask for a fresh second factor first — a TOTP code typed at the terminal, or (with
  * no TOTP enrolled, or an empty answer) a security-key touch on a loopback page. A dry run changes nothing
- * and is not asked. The REST face has its own login; the library face is the user's own program.
+ * and is not asked. The REST face has its own login; the library face is the user's own program. It is
+ * the CLI's (session.ts hands it to runCommand as the gate): it talks to the terminal and may serve a page.
  */
 import { createInterface } from 'node:readline';
 import type { CommandSpec, Context, Face } from '../core/command.ts';
 import { UserError } from '../core/errors.ts';
-import { readAuthState } from './auth-store.ts';
-import { verifyTotp } from './auth-totp.ts';
+import { readAuthState } from '../services/auth-store.ts';
+import { verifyTotp } from '../services/auth-totp.ts';
 
 /** Commands whose output is a credential. */
 const CREDENTIAL_READS = new Set(['server token']);

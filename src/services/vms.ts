@@ -14,7 +14,7 @@ import { activeClouds, resolveCloud } from './clouds.ts';
 import { setDefault } from './defaults.ts';
 import { addToGroup } from './groups.ts';
 import { findInCatalog } from './images.ts';
-import { bootSettings, type BootSettings } from './vm-defaults.ts';
+import { bootSettings, type BootOptions, type BootSettings } from './vm-defaults.ts';
 import { counterName, formatVmName, nextVmNames, requestedNames } from './vm-names.ts';
 import { callCloud, providerOf } from './vm-call.ts';
 import { errorText, mapLimit } from './vm-parallel.ts';
@@ -23,18 +23,12 @@ import { BOOTING, refreshClouds, toVmRow, type RefreshReport } from './vm-refres
 export type { RefreshReport } from './vm-refresh.ts';
 export { actOnVms, selectRows, type ActionResult, type VmAction } from './vm-actions.ts';
 
-/** A request to boot one or more VMs; anything left out comes from the defaults. */
-export interface BootRequest {
+/** A request to boot one or more VMs; any setting left out comes from the defaults. */
+export interface BootRequest extends BootOptions {
   cloud?: string;
   /** Names or hostlists (`web-[1-3]`); without them, `count` names `<user>-<NNN>` are drawn. */
   names?: string[];
   count?: number;
-  image?: string;
-  flavor?: string;
-  key?: string;
-  secgroups?: string[];
-  network?: string;
-  group?: string;
   userData?: string;
 }
 

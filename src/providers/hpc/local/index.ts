@@ -37,6 +37,7 @@ import {
   writeLaunchFile,
   writeStateFile,
 } from './client.ts';
+import { jobKind, jobWork, noNul } from '../job-body.ts';
 import { resolveLocalConfig } from './config.ts';
 import type { LocalConfig, LocalSchedulerOptions } from './config.ts';
 import { parseTimeLimit, toJobState, toQueueEntry, unknownJob } from './map.ts';
@@ -69,8 +70,7 @@ interface Plan {
 }
 
 async function plan(spec: JobSpec): Promise<Plan> {
-  const modes = (['command', 'script', 'shell'] as const).filter((key) => spec[key] !== undefined);
-  if (modes.length !== 1) throw new UserError('a job needs exactly one of a command, a script or a shell line');
+  jobKind(spec); // exactly one of a command, a script or a shell line, checked before anything else
   if (spec.partition !== undefined && spec.partition !== 'local') {
     throw new UserError(`the local cluster has no partition '${spec.partition}'`, { hint: "its only partition is 'local'" });
   }
@@ -88,28 +88,11 @@ async function plan(spec: JobSpec): Promise<Plan> {
   if (spec.name !== undefined) noNul('job name', spec.name);
   if (spec.dir !== undefined) noNul('working directory', spec.dir);
   const timeLimitSeconds = spec.time === undefined ? null : parseTimeLimit(spec.time);
-  const kind = modes[0] ?? 'command';
-  if (kind === 'command') {
-    const { command } = spec;
-    if (!Array.isArray(command) || command.length === 0 || !command.every((arg) => typeof arg === 'string')) {
-      throw new UserError('a command must be a non-empty list of strings');
-    }
-    if (command[0] === '') throw new UserError('the program name is empty');
-    command.forEach((arg) => noNul('command argument', arg));
-    return { kind, argv: [...command], script: null, timeLimitSeconds };
-  }
-  if (kind === 'shell') {
-    if (typeof spec.shell !== 'string' || spec.shell.trim() === '') throw new UserError('the shell line is empty');
-    noNul('shell line', spec.shell);
-    // One argv element: the user's line is handed to sh as-is, never spliced into another string.
-    return { kind, argv: ['/bin/sh', '-c', spec.shell], script: null, timeLimitSeconds };
-  }
-  if (typeof spec.script !== 'string' || spec.script === '') throw new UserError('the script path is empty');
-  return { kind, argv: [], script: await readScript(resolve(spec.script)), timeLimitSeconds };
-}
-
-function noNul(what: string, value: string): void {
-  if (value.includes('\0')) throw new UserError(`${what} contains a NUL byte`);
+  const work = jobWork(spec);
+  if (work.kind === 'command') return { kind: work.kind, argv: work.command, script: null, timeLimitSeconds };
+  // One argv element: the user's line is handed to sh as-is, never spliced into another string.
+  if (work.kind === 'shell') return { kind: work.kind, argv: ['/bin/sh', '-c', work.shell], script: null, timeLimitSeconds };
+  return { kind: work.kind, argv: [], script: await readScript(resolve(work.script)), timeLimitSeconds };
 }
 
 async function submit(config: LocalConfig, spec: JobSpec): Promise<JobRef> {

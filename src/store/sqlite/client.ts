@@ -9,11 +9,11 @@
  * of every `cm` start, which is most of what a cached `cm vm list` spends beyond Node itself. One process
  * uses one library only: two SQLite copies on one file in one process would drop each other's POSIX locks.
  */
-import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import type { DatabaseSync } from 'node:sqlite';
 import { Mutex, type SqlDriver } from '../sql/driver.ts';
+import { requirePackage } from '../../vendor/require.ts';
 
 /** The SQLite libraries this store can run on. */
 export type SqliteLibrary = 'node:sqlite' | 'better-sqlite3';
@@ -110,7 +110,7 @@ function openBuiltin(path: string, busyTimeoutMs: number): RawDatabase {
 
 function openAddon(path: string, busyTimeoutMs: number): RawDatabase {
   // A native addon, kept outside the bundle and loaded through require.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  const Database = requirePackage<typeof BetterSqlite3>('better-sqlite3');
   const db = new Database(path, { timeout: busyTimeoutMs });
   return {
     library: 'better-sqlite3',
